@@ -1,0 +1,161 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { contract } from '../common/api/contract.js';
+import { buildOpenApi } from '../common/api/openapi.js';
+import type { Plan } from '../common/plans.js';
+import { PRODUCT_NAME, VERSION } from '../common/version.js';
+import type { Core } from '../core/core.js';
+import { SlidingWindowLimiter } from '../core/rateLimiter.js';
+import { hashToken, perMinuteLimits } from './auth.js';
+import { artifactHandlers } from './handlers/artifacts.js';
+import { keyHandlers } from './handlers/keys.js';
+import { metaHandlers } from './handlers/meta.js';
+import { errorEnvelope } from './middleware/errors.js';
+import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
+import { requestLog } from './middleware/logging.js';
+import { httpMetrics } from './middleware/metrics.js';
+import { requestId } from './middleware/requestId.js';
+import { securityHeaders } from './middleware/securityHeaders.js';
+import { buildRouter, type Handlers } from './routes.js';
+import { serveRenderer } from './static.js';
+
+export const DEFAULT_PORT = 4780;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface ServerOptions {
+  logger: Logger;
+  /** Per-launch token for the desktop renderer (`Authorization: Bearer …`); null accepts none. */
+  desktopToken: string | null;
+  /** Extra hostnames the Host check accepts (besides loopback), e.g. for a LAN bind. */
+  extraHostnames?: readonly string[];
+  /** Directory of the built renderer, or null to serve none. */
+  rendererDir?: string | null;
+  /** Override per-minute limits by plan (benchmarks, tests). */
+  perMinute?: Partial<Record<Plan, number | null>>;
+  /** Check every JSON response against the contract (tests turn this on). */
+  validateResponses?: boolean;
+  processMetrics?: boolean;
+  /** How often expired artifacts are removed; 0 disables the timer. */
+  cleanupIntervalMs?: number;
+}
+
+export const OPENAPI_INFO = {
+  title: PRODUCT_NAME,
+  version: VERSION,
+  description:
+    'Local REST API of the SpatialForge core: depth, measurement, poses, reconstruction and floor plans from photos and videos, on this computer.',
+};
+
+/**
+ * Builds the Koa application. Middleware order is deliberate, outermost first:
+ * 1. request id — everything after, logs and errors included, can name the request;
+ * 2. request log and 3. metrics — they see the final status, errors included;
+ * 4. security headers — set before anything can throw, so error responses carry them too;
+ * 5. error envelope — every error below becomes `{error:{…}}` with the right status;
+ * 6. Host/Origin check — refuse rebinding and cross-site requests before any work;
+ * 7. renderer files (after routing, for paths no route took) and 8. the contract's routes, each
+ *    with deadline → auth → rate limit → quota → body limit → validation → handler.
+ */
+export function createApp(core: Core, options: ServerOptions & { port: () => number }) {
+  const metrics = httpMetrics({ processMetrics: options.processMetrics ?? true });
+  const limiter = new SlidingWindowLimiter();
+  const openapi = buildOpenApi(contract, OPENAPI_INFO);
+  const handlers: Handlers = {
+    ...metaHandlers({ db: core.db, version: VERSION, startedAtMs: Date.now(), registry: metrics.registry, openapi }),
+    ...keyHandlers(core.keys),
+    ...artifactHandlers(core.artifacts),
+  };
+  const router = buildRouter(contract, handlers, {
+    auth: {
+      keys: core.keys,
+      artifacts: core.artifacts,
+      limiter,
+      desktopTokenHash: options.desktopToken ? hashToken(options.desktopToken) : null,
+      perMinute: perMinuteLimits(options.perMinute),
+      now: Date.now,
+    },
+    validateResponses: options.validateResponses ?? false,
+  });
+
+  const app = new Koa({ proxy: false });
+  app.silent = true; // errors are logged by our middleware, with the request id
+  app
+    .use(requestId())
+    .use(requestLog(options.logger))
+    .use(metrics.middleware)
+    .use(securityHeaders())
+    .use(errorEnvelope())
+    .use(
+      hostAndOriginCheck({
+        allowedHostnames: [...LOOPBACK_HOSTNAMES, ...(options.extraHostnames ?? [])],
+        port: options.port,
+      }),
+    )
+    .use(serveRenderer(options.rendererDir ?? null))
+    .use(router.routes())
+    .use(router.allowedMethods({ throw: true }));
+  return { app, router, limiter, registry: metrics.registry, openapi };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+/** Starts the API on `host:port` (port 0 = any free port). */
+export async function startServer(
+  core: Core,
+  options: ServerOptions & { host?: string; port?: number },
+): Promise<RunningServer & { app: ReturnType<typeof createApp> }> {
+  const host = options.host ?? DEFAULT_HOST;
+  let boundPort = 0;
+  const bindHostname = hostnameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const extra = [...(options.extraHostnames ?? [])];
+  if (bindHostname && !(LOOPBACK_HOSTNAMES as readonly string[]).includes(bindHostname) && bindHostname !== '0.0.0.0' && bindHostname !== '[::]') {
+    extra.push(bindHostname);
+  }
+  const built = createApp(core, { ...options, extraHostnames: extra, port: () => boundPort });
+  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 }, built.app.callback());
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  const sweep = setInterval(() => built.limiter.sweep(), 60_000);
+  sweep.unref();
+  const cleanupMs = options.cleanupIntervalMs ?? 10 * 60_000;
+  const cleanup =
+    cleanupMs > 0
+      ? setInterval(() => {
+          try {
+            const r = core.artifacts.cleanup();
+            if (r.removed) options.logger.info(r, 'expired artifacts removed');
+          } catch (err) {
+            options.logger.error({ err }, 'artifact clean-up failed');
+          }
+        }, cleanupMs)
+      : null;
+  cleanup?.unref();
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    port: boundPort,
+    host,
+    app: built,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(sweep);
+        if (cleanup) clearInterval(cleanup);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * How a caller proves who it is.
+ * - `none`: public (health, spec, docs, metrics).
+ * - `key`: an API key (`X-API-Key: sf_…`) or the desktop's per-launch token.
+ * - `admin`: an admin-plan key or the desktop token.
+ * - `signed-or-key`: a signed, expiring link (`?sig=…&exp=…`) or an API key.
+ */
+export type AuthMode = 'none' | 'key' | 'admin' | 'signed-or-key';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface EndpointDef {
+  readonly method: HttpMethod;
+  /** OpenAPI path template, e.g. `/v1/keys/{id}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  readonly auth: AuthMode;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  /** JSON request body. */
+  readonly body?: z.ZodType;
+  readonly response: {
+    readonly status: number;
+    readonly description: string;
+    /** JSON response schema; absent for non-JSON responses (`contentType`). */
+    readonly schema?: z.ZodType;
+    readonly contentType?: string;
+  };
+  /** Expected error codes, documented in the spec (auth, validation and limits are added). */
+  readonly errors?: readonly ErrorCode[];
+  /** Handler deadline; past it the caller gets a 503 `timeout` and the handler's signal aborts. */
+  readonly timeoutMs?: number;
+  /** Largest accepted request body. */
+  readonly bodyLimitBytes?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Identity helper that keeps each endpoint's literal types for inference. */
+export function endpoint<const E extends EndpointDef>(def: E): E {
+  return def;
+}
+
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+type InferIn<S> = S extends z.ZodType ? z.input<S> : undefined;
+
+export type ParamsOf<E extends EndpointDef> = Infer<E['params']>;
+export type QueryOf<E extends EndpointDef> = Infer<E['query']>;
+export type BodyOf<E extends EndpointDef> = Infer<E['body']>;
+export type ResponseOf<E extends EndpointDef> = Infer<E['response']['schema']>;
+
+/** What a client sends (zod input types: defaults may be omitted). */
+export interface RequestInput<E extends EndpointDef> {
+  params: InferIn<E['params']>;
+  query: InferIn<E['query']>;
+  body: InferIn<E['body']>;
+}
