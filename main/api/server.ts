@@ -95,7 +95,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     )
     .use(serveRenderer(options.rendererDir ?? null))
     .use(router.routes())
-    .use(router.allowedMethods({ throw: true }));
+    .use(router.allowedMethods());
   return { app, router, limiter, registry: metrics.registry, openapi };
 }
 

@@ -22,8 +22,12 @@ export function errorEnvelope(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new AppError('not_found', `no route for ${ctx.method} ${ctx.path.slice(0, 200)}`);
+      if (ctx.body === undefined || ctx.body === null) {
+        // The router answers 405/501 with only an Allow header; give them (and 404) an envelope.
+        const where = `${ctx.method.slice(0, 10)} ${ctx.path.slice(0, 200)}`;
+        if (ctx.status === 404) throw new AppError('not_found', `no route for ${where}`);
+        if (ctx.status === 405) throw new AppError('method_not_allowed', `${where}: method not allowed (see Allow)`);
+        if (ctx.status === 501) throw new AppError('not_implemented', `${where}: method not implemented`);
       }
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {

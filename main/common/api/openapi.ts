@@ -38,7 +38,7 @@ export function buildOpenApi(
     delete json.$schema;
     const defs = json.$defs as Record<string, JsonObject> | undefined;
     if (defs) {
-      for (const [name, def] of Object.entries(defs)) components[name] = def;
+      for (const [name, def] of Object.entries(defs)) components[name] = rewriteRefs(def);
       delete json.$defs;
     }
     return rewriteRefs(json) as JsonObject;
