@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
 import { PLANS, type Plan } from './common/plans.js';
 import { isApiKeyId, type ApiKeyId } from './common/ids.js';
 import { KeyNameSchema } from './common/api/schemas.js';
@@ -8,6 +7,7 @@ import { PRODUCT_NAME, VERSION } from './common/version.js';
 import { apiKeyView } from './api/handlers/keys.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from './api/server.js';
 import { openCore, type Core } from './core/core.js';
+import { createLogger, flushLogger } from './core/logger.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
 import { resolveDataDir } from './storage/dataDir.js';
@@ -67,7 +67,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .action(async (opts: { port: number; host: string; allowHost?: string[]; logLevel: string }) => {
       const dir = dataDir();
       const core = openCore({ dataDir: dir });
-      const logger = pino({ level: opts.logLevel, base: { pid: process.pid } });
+      const logger = createLogger(opts.logLevel);
       if (!isLoopback(opts.host)) {
         io.err(
           [
@@ -105,6 +105,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
         logger.info({ signal }, 'shutting down');
         void server.close().then(() => {
           core.close();
+          flushLogger(logger);
           process.exit(0);
         });
       };

@@ -1,6 +1,6 @@
-import pino from 'pino';
 import { startServer } from './api/server.js';
 import { openCore } from './core/core.js';
+import { createLogger } from './core/logger.js';
 import { rendererDir } from './paths.js';
 import { resolveDataDir } from './storage/dataDir.js';
 
@@ -21,7 +21,7 @@ try {
   const core = openCore({ dataDir: resolveDataDir(undefined) });
   const server = await startServer(core, {
     port: 0,
-    logger: pino({ level: process.env.SPATIALFORGE_LOG_LEVEL ?? 'info' }),
+    logger: createLogger(process.env.SPATIALFORGE_LOG_LEVEL ?? 'info'),
     desktopToken: token,
     rendererDir: rendererDir(),
   });

@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
@@ -9,6 +8,8 @@ import { AppError } from '../common/errors.js';
 import type { ArtifactId } from '../common/ids.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { readJsonBody } from './body.js';
+import { DeadlineTracker } from './deadline.js';
+import { ContractRouter } from './router.js';
 import type { Principal } from './principal.js';
 
 /** A non-JSON response (files, metrics text, HTML). */
@@ -45,24 +46,35 @@ export function buildRouter(
   contract: Contract,
   handlers: Handlers,
   deps: { auth: AuthDeps; validateResponses: boolean },
-): Router {
-  const router = new Router();
+): ContractRouter {
+  const router = new ContractRouter();
+  const deadlines = new DeadlineTracker();
   for (const name of Object.keys(contract) as EndpointName[]) {
     const ep: EndpointDef = contract[name];
     const handler = handlers[name] as (input: HandlerInput<EndpointDef>) => Promise<unknown> | unknown;
-    const koaPath = ep.path.replace(/\{(\w+)\}/g, ':$1');
-    router[ep.method](name, koaPath, async (ctx) => {
+    const noStore = ep.path.startsWith('/v1/');
+    router.add(ep.method, ep.path, async (ctx) => {
       ctx.state.route = ep.path;
-      if (ep.path.startsWith('/v1/')) ctx.set('Cache-Control', 'no-store');
-      await withDeadline(ctx, ep.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (signal) => {
-        const params = parse(ep.params, ctx.params, 'path');
+      if (noStore) ctx.res.setHeader('Cache-Control', 'no-store');
+      await deadlines.run(ctx, ep.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (lifetime) => {
+        const params = parse(ep.params, (ctx as unknown as { params: unknown }).params, 'path');
         const artifactId = name === 'getArtifact' ? ((params as { id: ArtifactId }).id ?? undefined) : undefined;
         const principal = authenticate(ctx, ep.auth, deps.auth, artifactId);
         ctx.state.principal = principal;
         const query = parse(ep.query, ctx.query, 'query');
         const body = ep.body ? parse(ep.body, await readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES), 'body') : undefined;
-        const out = await handler({ params, query, body, principal, signal, ctx } as HandlerInput<EndpointDef>);
-        if (signal.aborted) return;
+        const input = {
+          params,
+          query,
+          body,
+          principal,
+          ctx,
+          get signal() {
+            return lifetime.signal();
+          },
+        };
+        const out = await handler(input as HandlerInput<EndpointDef>);
+        if (lifetime.expired() || ctx.res.destroyed) return;
         send(ctx, ep, out, deps.validateResponses);
       });
     });
@@ -94,26 +106,4 @@ function send(ctx: Context, ep: EndpointDef, out: unknown, validate: boolean): v
   ctx.type = raw.contentType;
   ctx.body = raw.body;
   if (raw.length !== undefined) ctx.length = raw.length;
-}
-
-async function withDeadline(ctx: Context, ms: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const controller = new AbortController();
-  // The response's 'close' before 'finish' means the client went away.
-  const onClose = () => {
-    if (!ctx.res.writableFinished) controller.abort(new Error('client closed the connection'));
-  };
-  ctx.res.once('close', onClose);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new Error('deadline'));
-      reject(new AppError('timeout', `the request took longer than ${ms} ms`));
-    }, ms);
-  });
-  try {
-    await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-    ctx.res.off('close', onClose);
-  }
 }

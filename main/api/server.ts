@@ -14,8 +14,7 @@ import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { errorEnvelope } from './middleware/errors.js';
 import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
-import { requestLog } from './middleware/logging.js';
-import { httpMetrics } from './middleware/metrics.js';
+import { observe } from './middleware/observe.js';
 import { requestId } from './middleware/requestId.js';
 import { securityHeaders } from './middleware/securityHeaders.js';
 import { buildRouter, type Handlers } from './routes.js';
@@ -51,15 +50,17 @@ export const OPENAPI_INFO = {
 /**
  * Builds the Koa application. Middleware order is deliberate, outermost first:
  * 1. request id — everything after, logs and errors included, can name the request;
- * 2. request log and 3. metrics — they see the final status, errors included;
- * 4. security headers — set before anything can throw, so error responses carry them too;
- * 5. error envelope — every error below becomes `{error:{…}}` with the right status;
- * 6. Host/Origin check — refuse rebinding and cross-site requests before any work;
- * 7. renderer files (after routing, for paths no route took) and 8. the contract's routes, each
- *    with deadline → auth → rate limit → quota → body limit → validation → handler.
+ * 2. log line and metrics — outside the error envelope, so they see the final status;
+ * 3. security headers — set before anything can throw, so error responses carry them too;
+ * 4. error envelope — every error below becomes `{error:{…}}` with the right status;
+ * 5. Host/Origin check — refuse rebinding and cross-site requests before any work;
+ * 6. the contract's routes, each with deadline → auth → rate limit → quota → body limit →
+ *    validation → handler; a known path with another method gets a 405;
+ * 7. renderer files, for GET paths no route took.
+ * The middleware that need nothing after `next()` are synchronous, so they add no promise hop.
  */
 export function createApp(core: Core, options: ServerOptions & { port: () => number }) {
-  const metrics = httpMetrics({ processMetrics: options.processMetrics ?? true });
+  const metrics = observe({ logger: options.logger, processMetrics: options.processMetrics ?? true });
   const limiter = new SlidingWindowLimiter();
   const openapi = buildOpenApi(contract, OPENAPI_INFO);
   const handlers: Handlers = {
@@ -83,19 +84,17 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
   app.silent = true; // errors are logged by our middleware, with the request id
   app
     .use(requestId())
-    .use(requestLog(options.logger))
     .use(metrics.middleware)
     .use(securityHeaders())
-    .use(errorEnvelope())
+    .use(errorEnvelope(options.logger))
     .use(
       hostAndOriginCheck({
         allowedHostnames: [...LOOPBACK_HOSTNAMES, ...(options.extraHostnames ?? [])],
         port: options.port,
       }),
     )
-    .use(serveRenderer(options.rendererDir ?? null))
-    .use(router.routes())
-    .use(router.allowedMethods());
+    .use(router.middleware())
+    .use(serveRenderer(options.rendererDir ?? null));
   return { app, router, limiter, registry: metrics.registry, openapi };
 }
 

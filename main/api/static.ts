@@ -4,18 +4,16 @@ import type { Middleware } from 'koa';
 import send from 'koa-send';
 
 /**
- * Serves the built renderer for GET/HEAD requests no route matched. koa-send resolves paths inside
- * `root` only (no `..`, no absolute paths, no dotfiles). Unknown paths without an extension fall
- * back to `index.html` so client-side routes survive a reload.
+ * Serves the built renderer for GET/HEAD requests that no route took (it sits after the router).
+ * koa-send resolves paths inside `root` only (no `..`, no absolute paths, no dotfiles). Unknown
+ * paths without an extension fall back to `index.html` so client-side routes survive a reload.
  */
 export function serveRenderer(root: string | null): Middleware {
   const index = root ? path.join(root, 'index.html') : null;
-  return async (ctx, next) => {
-    await next();
-    if (!root || !index || ctx.body !== undefined || ctx.status !== 404) return;
+  return async (ctx) => {
+    if (!root || !index) return;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
     if (ctx.path.startsWith('/v1/')) return;
-    ctx.state.route = 'static';
     const isAsset = ctx.path.startsWith('/assets/');
     try {
       await send(ctx, ctx.path === '/' ? 'index.html' : ctx.path, {
@@ -28,9 +26,12 @@ export function serveRenderer(root: string | null): Middleware {
       if (status !== 404 && status !== 400 && status !== 403) throw err;
       ctx.status = 404;
     }
-    if (ctx.status === 404 && !path.extname(ctx.path) && fs.existsSync(index)) {
+    if (ctx.body === undefined && !path.extname(ctx.path) && fs.existsSync(index)) {
       await send(ctx, 'index.html', { root });
     }
-    if (ctx.body !== undefined && ctx.path.endsWith('.html')) ctx.set('Cache-Control', 'no-cache');
+    if (ctx.body !== undefined) {
+      ctx.state.route = 'static';
+      if (ctx.path === '/' || ctx.path.endsWith('.html') || !path.extname(ctx.path)) ctx.set('Cache-Control', 'no-cache');
+    }
   };
 }

@@ -25,7 +25,6 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   quota_exceeded: 429,
   internal_error: 500,
-  not_implemented: 501,
   timeout: 503,
   unavailable: 503,
 } as const;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ApiKeyId } from '../common/ids.js';
 import { PLAN_LIMITS, quotaPeriod, quotaPeriodEndMs, type Plan } from '../common/plans.js';
 import type { ApiKeyRepo, ApiKeyRow } from '../db/repos/apiKeys.js';
-import type { UsageRepo } from '../db/repos/usage.js';
+import type { UsageMeter } from './usageMeter.js';
 
 /** `sf_` + 12 hex digits naming the key + `_` + 43 base64url characters of secret (256 bits). */
 const KEY_PATTERN = /^sf_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -15,16 +15,22 @@ export interface Usage {
   resetsAtMs: number;
 }
 
+/** How long a key row is trusted from memory; a revocation made by another process (the CLI) takes effect within it. */
+export const KEY_CACHE_MS = 1_000;
+
 /**
  * API keys. Only HMAC-SHA256(dataFolderSecret, key) is stored; a stolen database alone does not
  * yield usable keys. Lookup is by the key's public id, then a constant-time comparison of HMACs.
+ * Rows are cached for `KEY_CACHE_MS` so the request path does not query SQLite; revocations
+ * through this process apply at once.
  */
 export class ApiKeyService {
   private readonly dummyHmac: Buffer;
+  private readonly cache = new Map<ApiKeyId, { row: ApiKeyRow; loadedAtMs: number }>();
 
   constructor(
     private readonly keys: ApiKeyRepo,
-    private readonly usage: UsageRepo,
+    private readonly usage: UsageMeter,
     private readonly secret: Buffer,
     private readonly now: () => number = Date.now,
   ) {
@@ -48,7 +54,7 @@ export class ApiKeyService {
   /** The active key row for a presented key, or null. Timing does not depend on which check failed. */
   authenticate(presented: string): ApiKeyRow | null {
     const match = KEY_PATTERN.exec(presented);
-    const row = match ? this.keys.get(`key_${match[1]}` as ApiKeyId) : undefined;
+    const row = match ? this.cached(`key_${match[1]}` as ApiKeyId) : undefined;
     const given = this.hmac(presented);
     const equal = crypto.timingSafeEqual(given, row ? row.keyHmac : this.dummyHmac);
     if (!row || !equal || row.revokedAt !== null) return null;
@@ -62,7 +68,7 @@ export class ApiKeyService {
   }
 
   get(id: ApiKeyId): ApiKeyRow | undefined {
-    return this.keys.get(id);
+    return this.cached(id);
   }
 
   list(includeRevoked: boolean): ApiKeyRow[] {
@@ -70,6 +76,7 @@ export class ApiKeyService {
   }
 
   revoke(id: ApiKeyId): ApiKeyRow | undefined {
+    this.cache.delete(id);
     if (!this.keys.revoke(id, this.now())) return undefined;
     return this.keys.get(id);
   }
@@ -78,16 +85,31 @@ export class ApiKeyService {
   consume(row: ApiKeyRow): Usage | null {
     const at = this.now();
     const limits = PLAN_LIMITS[row.plan];
-    const period = quotaPeriod(at);
-    const used = this.usage.consume(row.id, period, limits.monthlyQuota);
+    const used = this.usage.consume(row.id, limits.monthlyQuota);
     if (used === null) return null;
-    return { period, used, ...limits, resetsAtMs: quotaPeriodEndMs(at) };
+    return { period: quotaPeriod(at), used, ...limits, resetsAtMs: quotaPeriodEndMs(at) };
   }
 
   usageOf(row: Pick<ApiKeyRow, 'id' | 'plan'>): Usage {
     const at = this.now();
-    const period = quotaPeriod(at);
-    return { period, used: this.usage.used(row.id, period), ...PLAN_LIMITS[row.plan], resetsAtMs: quotaPeriodEndMs(at) };
+    return {
+      period: quotaPeriod(at),
+      used: this.usage.used(row.id),
+      ...PLAN_LIMITS[row.plan],
+      resetsAtMs: quotaPeriodEndMs(at),
+    };
+  }
+
+  /** The row from memory if loaded within `KEY_CACHE_MS`, else from the database. */
+  private cached(id: ApiKeyId): ApiKeyRow | undefined {
+    const at = this.now();
+    const hit = this.cache.get(id);
+    if (hit && at - hit.loadedAtMs < KEY_CACHE_MS) return hit.row;
+    const row = this.keys.get(id);
+    if (row) this.cache.set(id, { row, loadedAtMs: at });
+    else this.cache.delete(id);
+    if (this.cache.size > 10_000) this.cache.clear();
+    return row;
   }
 
   private hmac(key: string): Buffer {

@@ -7,6 +7,7 @@ import { ArtifactStore } from '../storage/artifactStore.js';
 import { ensureDataDir } from '../storage/dataDir.js';
 import { loadOrCreateSecret } from '../storage/secret.js';
 import { ApiKeyService } from './apiKeys.js';
+import { UsageMeter } from './usageMeter.js';
 
 /** Everything the API, the CLI and (later) the job runner share: one data folder, opened once. */
 export interface Core {
@@ -15,6 +16,8 @@ export interface Core {
   readonly secret: Buffer;
   readonly keys: ApiKeyService;
   readonly artifacts: ArtifactStore;
+  readonly usage: UsageMeter;
+  /** Writes pending usage counts and closes the database. */
   close(): void;
 }
 
@@ -24,14 +27,18 @@ export function openCore(options: { dataDir: string; now?: () => number }): Core
   ensureDataDir(dataDir);
   const secret = loadOrCreateSecret(dataDir);
   const db = openDatabase(path.join(dataDir, DB_FILE));
+  const usage = new UsageMeter(createUsageRepo(db), now);
   return {
     dataDir,
     db,
     secret,
-    keys: new ApiKeyService(createApiKeyRepo(db), createUsageRepo(db), secret, now),
+    usage,
+    keys: new ApiKeyService(createApiKeyRepo(db), usage, secret, now),
     artifacts: new ArtifactStore(dataDir, createArtifactRepo(db), secret, now),
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      usage.flush();
+      db.close();
     },
   };
 }

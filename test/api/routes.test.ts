@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Koa from 'koa';
+import pino from 'pino';
 import { z } from 'zod';
 import { endpoint } from '../../main/common/api/endpoint.js';
 import { errorEnvelope } from '../../main/api/middleware/errors.js';
@@ -51,7 +52,7 @@ describe('route pipeline', () => {
     const router = buildRouter(testContract as never, handlers, { auth: {} as never, validateResponses: true });
     const app = new Koa();
     app.silent = true;
-    app.use(errorEnvelope()).use(router.routes());
+    app.use(errorEnvelope(pino({ level: 'silent' }))).use(router.middleware());
     server = http.createServer(app.callback()).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -227,8 +227,10 @@ describe('API over real HTTP with a real SQLite file', () => {
       assert.equal(echoed.headers['x-request-id'], 'client-abc.123');
       const hostile = await request(`${s.url}/nope`, { headers: { 'x-request-id': 'bad id\twith "quotes"' } });
       assert.match(String(hostile.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      // API responses are data: they may load nothing. Pages (the renderer) get the app policy.
+      assert.equal(echoed.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
+      assert.match(String(hostile.headers['content-security-policy']), /default-src 'self'; script-src 'self'/);
       for (const res of [echoed, hostile]) {
-        assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
         assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
         assert.equal(res.headers['x-content-type-options'], 'nosniff');
         assert.equal(res.headers['x-frame-options'], 'DENY');

@@ -1,5 +1,7 @@
 import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
 import { AppError, type ErrorBody, type ErrorCode } from '../../common/errors.js';
+import { requestLogger } from './observe.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',
@@ -18,25 +20,23 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
  * it is logged with its stack and the caller sees only a generic message and the request id.
  * Also answers unmatched paths with a 404 envelope.
  */
-export function errorEnvelope(): Middleware {
+export function errorEnvelope(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.body === undefined || ctx.body === null) {
-        // The router answers 405/501 with only an Allow header; give them (and 404) an envelope.
-        const where = `${ctx.method.slice(0, 10)} ${ctx.path.slice(0, 200)}`;
-        if (ctx.status === 404) throw new AppError('not_found', `no route for ${where}`);
-        if (ctx.status === 405) throw new AppError('method_not_allowed', `${where}: method not allowed (see Allow)`);
-        if (ctx.status === 501) throw new AppError('not_implemented', `${where}: method not implemented`);
+        if (ctx.status === 404) {
+          throw new AppError('not_found', `no route for ${ctx.method.slice(0, 10)} ${ctx.path.slice(0, 200)}`);
+        }
       }
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {
-        ctx.state.log?.error({ err }, 'error after response started');
+        requestLogger(ctx, logger).error({ err }, 'error after response started');
         return;
       }
       const appError = toAppError(err);
       if (!appError) {
-        ctx.state.log?.error({ err }, 'unhandled error');
+        requestLogger(ctx, logger).error({ err }, 'unhandled error');
         const body: ErrorBody = {
           error: {
             code: 'internal_error',

@@ -21,7 +21,7 @@ export function hostnameOf(host: string): string | null {
  */
 export function hostAndOriginCheck(options: { allowedHostnames: readonly string[]; port: () => number }): Middleware {
   const allowed = new Set(options.allowedHostnames.map((h) => h.toLowerCase()));
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const hostname = hostnameOf(ctx.get('host'));
     if (!hostname || !allowed.has(hostname)) {
       throw new AppError('host_not_allowed', 'the Host header names a host this server does not answer for');
@@ -34,7 +34,7 @@ export function hostAndOriginCheck(options: { allowedHostnames: readonly string[
     if (site === 'cross-site' && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       throw new AppError('origin_not_allowed', 'cross-site requests are not allowed');
     }
-    await next();
+    return next();
   };
 }
 

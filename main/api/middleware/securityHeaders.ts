@@ -14,18 +14,27 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** API responses are data, never documents: they may load nothing and be framed nowhere (OWASP REST guidance). */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+const API_PREFIXES = ['/v1/', '/healthz', '/metrics', '/openapi.json'];
+
+const COMMON: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()'],
+];
+
 /** Security headers on every response, errors included (set before anything can throw). */
 export function securityHeaders(): Middleware {
-  return async (ctx, next) => {
-    ctx.set({
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-    });
-    await next();
+  return (ctx, next) => {
+    const res = ctx.res;
+    const api = API_PREFIXES.some((p) => ctx.path.startsWith(p));
+    res.setHeader('Content-Security-Policy', api ? API_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
+    for (const [name, value] of COMMON) res.setHeader(name, value);
+    return next();
   };
 }
