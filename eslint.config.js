@@ -6,13 +6,24 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process'];
-const HOST_PACKAGES = ['electron', 'koa', '@koa/*', 'better-sqlite3', 'fluent-ffmpeg', 'react', 'react-dom', 'three', '@react-three/*', 'zustand'];
+const HOST_PACKAGES = [
+  'electron',
+  'koa',
+  '@koa/*',
+  'better-sqlite3',
+  'fluent-ffmpeg',
+  'react',
+  'react-dom',
+  'three',
+  '@react-three/*',
+  'zustand',
+];
 
 const restrict = (patterns, paths = []) => ['error', { patterns, paths }];
 const groups = (names, message) => ({ group: names, message });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', '.prof/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,7 +40,10 @@ export default tseslint.config(
     ignores: ['engines/runtime/**', 'engines/video/**'],
     rules: {
       'no-restricted-imports': restrict([
-        groups([...HOST_PACKAGES, 'onnxruntime-node', 'onnxruntime-*'], 'engines are pure: no host frameworks or ONNX here'),
+        groups(
+          [...HOST_PACKAGES, 'onnxruntime-node', 'onnxruntime-*'],
+          'engines are pure: no host frameworks or ONNX here',
+        ),
         groups([...NODE_BUILTINS, 'node:*'], 'engines are pure: no Node APIs (file I/O belongs to main/)'),
         groups(['**/main/**'], 'engines never import main/'),
       ]),
@@ -48,15 +62,23 @@ export default tseslint.config(
   {
     files: ['main/**/*.ts', 'renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': restrict([groups(['onnxruntime-node', 'onnxruntime-*'], 'only engines/runtime imports onnxruntime')]),
+      'no-restricted-imports': restrict([
+        groups(['onnxruntime-node', 'onnxruntime-*'], 'only engines/runtime imports onnxruntime'),
+      ]),
     },
   },
   {
     files: ['main/common/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict([
-        groups([...HOST_PACKAGES, 'onnxruntime-*', 'node:*', ...NODE_BUILTINS, 'pino', 'prom-client'], 'main/common is plain TypeScript shared by every runtime'),
-        groups(['../api/**', '../app/**', '../core/**', '../db/**', '../storage/**', '../ipc/**', '../preload/**'], 'main/common imports nothing else from main/'),
+        groups(
+          [...HOST_PACKAGES, 'onnxruntime-*', 'node:*', ...NODE_BUILTINS, 'pino', 'prom-client'],
+          'main/common is plain TypeScript shared by every runtime',
+        ),
+        groups(
+          ['../api/**', '../app/**', '../core/**', '../db/**', '../storage/**', '../ipc/**', '../preload/**'],
+          'main/common imports nothing else from main/',
+        ),
       ]),
     },
   },
@@ -65,9 +87,22 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': restrict([
-        groups(['node:*', ...NODE_BUILTINS, 'electron', 'koa', 'better-sqlite3', 'onnxruntime-*', 'pino'], 'the renderer runs in a sandboxed page'),
         groups(
-          ['**/main/api/**', '**/main/app/**', '**/main/core/**', '**/main/db/**', '**/main/storage/**', '**/main/ipc/**', '**/main/preload/**', '**/engines/runtime/**', '**/engines/video/**'],
+          ['node:*', ...NODE_BUILTINS, 'electron', 'koa', 'better-sqlite3', 'onnxruntime-*', 'pino'],
+          'the renderer runs in a sandboxed page',
+        ),
+        groups(
+          [
+            '**/main/api/**',
+            '**/main/app/**',
+            '**/main/core/**',
+            '**/main/db/**',
+            '**/main/storage/**',
+            '**/main/ipc/**',
+            '**/main/preload/**',
+            '**/engines/runtime/**',
+            '**/engines/video/**',
+          ],
           'the renderer imports only itself, main/common and pure engine code',
         ),
       ]),

@@ -1,7 +1,13 @@
 // Type-checks every runtime's tsconfig; exits non-zero if any fails.
 import { spawnSync } from 'node:child_process';
 
-const projects = ['tsconfig.pure.json', 'tsconfig.node.json', 'tsconfig.electron.json', 'tsconfig.preload.json', 'tsconfig.web.json'];
+const projects = [
+  'tsconfig.pure.json',
+  'tsconfig.node.json',
+  'tsconfig.electron.json',
+  'tsconfig.preload.json',
+  'tsconfig.web.json',
+];
 let failed = 0;
 for (const p of projects) {
   const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', p], { stdio: 'inherit' });

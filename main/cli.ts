@@ -26,12 +26,14 @@ const defaultIo: CliIo = {
 };
 
 function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number, 0–65535');
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new InvalidArgumentError('must be a port number, 0–65535');
   return Number(value);
 }
 
 function parsePlan(value: string): Plan {
-  if (!(PLANS as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${PLANS.join(', ')}`);
+  if (!(PLANS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${PLANS.join(', ')}`);
   return value as Plan;
 }
 
@@ -60,10 +62,16 @@ export function buildCli(io: CliIo = defaultIo): Command {
   program
     .command('serve')
     .description('run the headless core: the REST API and the web UI')
-    .addOption(new Option('-p, --port <port>', 'TCP port (0 = any free port)').default(DEFAULT_PORT).argParser(parsePort))
+    .addOption(
+      new Option('-p, --port <port>', 'TCP port (0 = any free port)').default(DEFAULT_PORT).argParser(parsePort),
+    )
     .option('--host <host>', 'address to bind; anything but loopback exposes the API to your network', DEFAULT_HOST)
     .option('--allow-host <name...>', 'extra Host header names to accept (for a reverse proxy or a LAN name)')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
+        .default('info'),
+    )
     .action(async (opts: { port: number; host: string; allowHost?: string[]; logLevel: string }) => {
       const dir = dataDir();
       const core = openCore({ dataDir: dir });
@@ -93,8 +101,10 @@ export function buildCli(io: CliIo = defaultIo): Command {
       } catch (err) {
         core.close();
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliError(`port ${opts.port} on ${opts.host} is in use; pick another with --port`);
-        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`cannot bind to ${opts.host}: no such local address`);
+        if (code === 'EADDRINUSE')
+          throw new CliError(`port ${opts.port} on ${opts.host} is in use; pick another with --port`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+          throw new CliError(`cannot bind to ${opts.host}: no such local address`);
         if (code === 'EACCES') throw new CliError(`not allowed to bind to port ${opts.port}; use a port above 1023`);
         throw err;
       }
@@ -126,7 +136,10 @@ export function buildCli(io: CliIo = defaultIo): Command {
       await withCore((core) => {
         const { row, key } = core.keys.create(name.data, opts.plan);
         if (opts.json) io.out(JSON.stringify({ ...apiKeyView(core.keys, row), key }));
-        else io.out(`${key}\n\nCreated ${row.id} ("${row.name}", plan ${row.plan}). Copy the key now: it is not shown again.`);
+        else
+          io.out(
+            `${key}\n\nCreated ${row.id} ("${row.name}", plan ${row.plan}). Copy the key now: it is not shown again.`,
+          );
       });
     });
   keys
@@ -142,7 +155,16 @@ export function buildCli(io: CliIo = defaultIo): Command {
         io.out(['ID', 'PLAN', 'USED/QUOTA', 'CREATED', 'STATUS', 'NAME'].join('\t'));
         for (const v of views) {
           const quota = v.usage.monthly_quota === null ? '∞' : String(v.usage.monthly_quota);
-          io.out([v.id, v.plan, `${v.usage.used}/${quota}`, v.created_at.slice(0, 10), v.revoked_at ? 'revoked' : 'active', v.name].join('\t'));
+          io.out(
+            [
+              v.id,
+              v.plan,
+              `${v.usage.used}/${quota}`,
+              v.created_at.slice(0, 10),
+              v.revoked_at ? 'revoked' : 'active',
+              v.name,
+            ].join('\t'),
+          );
         }
       });
     });
@@ -151,7 +173,8 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .description('revoke an API key; it stops working on its next request')
     .argument('<id>', 'key id, e.g. key_0123456789ab')
     .action(async (id: string) => {
-      if (!isApiKeyId(id)) throw new CliError(`"${id}" is not a key id (key_ followed by 12 hex digits); see: spatialforge keys list`);
+      if (!isApiKeyId(id))
+        throw new CliError(`"${id}" is not a key id (key_ followed by 12 hex digits); see: spatialforge keys list`);
       await withCore((core) => {
         const row = core.keys.revoke(id as ApiKeyId);
         if (!row) throw new CliError(`no API key ${id}`);
@@ -168,7 +191,8 @@ export function buildCli(io: CliIo = defaultIo): Command {
       if (opts.json) io.out(JSON.stringify(report, null, 2));
       else {
         io.out(`${PRODUCT_NAME} ${report.version} on Node ${report.node} (${report.platform})`);
-        for (const c of report.checks) io.out(`${c.ok ? ' ok ' : c.required ? 'FAIL' : 'warn'}  ${c.name}: ${c.detail}`);
+        for (const c of report.checks)
+          io.out(`${c.ok ? ' ok ' : c.required ? 'FAIL' : 'warn'}  ${c.name}: ${c.detail}`);
       }
       if (report.checks.some((c) => !c.ok && c.required)) throw new CliError('some required checks failed');
     });

@@ -28,7 +28,10 @@ export interface DoctorReport {
 const run = promisify(execFile);
 
 /** Everything a user or a support request needs to know about this installation. */
-export async function runDoctor(dataDir: string, ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg'): Promise<DoctorReport> {
+export async function runDoctor(
+  dataDir: string,
+  ffmpegPath = process.env.FFMPEG_PATH ?? 'ffmpeg',
+): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = async (name: string, required: boolean, fn: () => Promise<string> | string) => {
     try {
@@ -56,7 +59,8 @@ export async function runDoctor(dataDir: string, ffmpegPath = process.env.FFMPEG
   await check('free disk', false, () => {
     const s = fs.statfsSync(dataDir);
     const freeGiB = (s.bavail * s.bsize) / 2 ** 30;
-    if (freeGiB < 2) throw new Error(`only ${freeGiB.toFixed(2)} GiB free in ${dataDir}; models and reconstructions need several GiB`);
+    if (freeGiB < 2)
+      throw new Error(`only ${freeGiB.toFixed(2)} GiB free in ${dataDir}; models and reconstructions need several GiB`);
     return `${freeGiB.toFixed(1)} GiB free`;
   });
   await check('onnxruntime', true, () => {
@@ -70,7 +74,9 @@ export async function runDoctor(dataDir: string, ffmpegPath = process.env.FFMPEG
       const { stdout } = await run(ffmpegPath, ['-hide_banner', '-version'], { timeout: 10_000 });
       return stdout.split('\n')[0] ?? 'found';
     } catch {
-      throw new Error(`ffmpeg not found (looked for "${ffmpegPath}"); video input needs it — install ffmpeg or set FFMPEG_PATH`);
+      throw new Error(
+        `ffmpeg not found (looked for "${ffmpegPath}"); video input needs it — install ffmpeg or set FFMPEG_PATH`,
+      );
     }
   });
   await check('better-sqlite3', true, () => {

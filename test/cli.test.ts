@@ -34,7 +34,10 @@ describe('spatialforge CLI', () => {
       const revoked = await run(['--data-dir', d.dir, 'keys', 'revoke', key.id]);
       assert.equal(revoked.code, 0);
       assert.equal(JSON.parse((await run(['--data-dir', d.dir, 'keys', 'list', '--json'])).out).keys.length, 0);
-      assert.equal(JSON.parse((await run(['--data-dir', d.dir, 'keys', 'list', '--all', '--json'])).out).keys.length, 1);
+      assert.equal(
+        JSON.parse((await run(['--data-dir', d.dir, 'keys', 'list', '--all', '--json'])).out).keys.length,
+        1,
+      );
     } finally {
       d.remove();
     }
@@ -69,7 +72,13 @@ describe('spatialforge CLI', () => {
   });
 
   test('--help works at every level', async () => {
-    for (const args of [['--help'], ['serve', '--help'], ['keys', '--help'], ['keys', 'create', '--help'], ['doctor', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['serve', '--help'],
+      ['keys', '--help'],
+      ['keys', 'create', '--help'],
+      ['doctor', '--help'],
+    ]) {
       const r = await run(args);
       assert.equal(r.code, 0, args.join(' '));
       assert.match(r.out, /Usage: spatialforge/);
@@ -104,9 +113,13 @@ describe('spatialforge CLI', () => {
     const port = (blocker.address() as net.AddressInfo).port;
     const d = tmpDataDir();
     try {
-      const child = spawn(process.execPath, ['bin/spatialforge.js', '--data-dir', d.dir, 'serve', '--port', String(port)], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['bin/spatialforge.js', '--data-dir', d.dir, 'serve', '--port', String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const code = await new Promise((r) => child.on('exit', r));

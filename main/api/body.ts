@@ -11,9 +11,13 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<un
   const chunked = ctx.get('transfer-encoding') !== '';
   if (!chunked && !length) return undefined;
   if (length !== undefined && length > limitBytes) {
-    throw new AppError('payload_too_large', `request body of ${length} bytes exceeds the limit of ${limitBytes} bytes`, {
-      details: { limit_bytes: limitBytes },
-    });
+    throw new AppError(
+      'payload_too_large',
+      `request body of ${length} bytes exceeds the limit of ${limitBytes} bytes`,
+      {
+        details: { limit_bytes: limitBytes },
+      },
+    );
   }
   if (!ctx.is('application/json')) {
     throw new AppError('unsupported_media_type', 'the request body must be application/json');

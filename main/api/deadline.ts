@@ -29,10 +29,21 @@ export class DeadlineTracker {
 
   constructor(private readonly tickMs = 50) {}
 
-  async run<T>(ctx: Context, timeoutMs: number, work: (lifetime: RequestLifetime) => Promise<T>): Promise<T | undefined> {
+  async run<T>(
+    ctx: Context,
+    timeoutMs: number,
+    work: (lifetime: RequestLifetime) => Promise<T>,
+  ): Promise<T | undefined> {
     let fail!: (err: AppError) => void;
     const deadline = new Promise<never>((_, reject) => (fail = reject));
-    const entry: InFlight = { timeoutMs, deadlineMs: performance.now() + timeoutMs, ctx, fail, controller: null, expired: false };
+    const entry: InFlight = {
+      timeoutMs,
+      deadlineMs: performance.now() + timeoutMs,
+      ctx,
+      fail,
+      controller: null,
+      expired: false,
+    };
     this.inFlight.add(entry);
     this.timer ??= setInterval(() => this.sweep(), this.tickMs).unref();
     const lifetime: RequestLifetime = {

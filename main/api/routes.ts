@@ -34,7 +34,9 @@ export interface HandlerInput<E extends EndpointDef> {
 type HandlerOutput<E extends EndpointDef> = E['response']['schema'] extends z.ZodType ? ResponseOf<E> : RawResponse;
 
 export type Handlers = {
-  [N in EndpointName]: (input: HandlerInput<Contract[N]>) => Promise<HandlerOutput<Contract[N]>> | HandlerOutput<Contract[N]>;
+  [N in EndpointName]: (
+    input: HandlerInput<Contract[N]>,
+  ) => Promise<HandlerOutput<Contract[N]>> | HandlerOutput<Contract[N]>;
 };
 
 /**
@@ -62,7 +64,9 @@ export function buildRouter(
         const principal = authenticate(ctx, ep.auth, deps.auth, artifactId);
         ctx.state.principal = principal;
         const query = parse(ep.query, ctx.query, 'query');
-        const body = ep.body ? parse(ep.body, await readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES), 'body') : undefined;
+        const body = ep.body
+          ? parse(ep.body, await readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES), 'body')
+          : undefined;
         const input = {
           params,
           query,
@@ -96,7 +100,8 @@ function send(ctx: Context, ep: EndpointDef, out: unknown, validate: boolean): v
   if (ep.response.schema) {
     if (validate) {
       const check = ep.response.schema.safeParse(out);
-      if (!check.success) throw new Error(`response of ${ep.method} ${ep.path} breaks the contract: ${check.error.message}`);
+      if (!check.success)
+        throw new Error(`response of ${ep.method} ${ep.path} breaks the contract: ${check.error.message}`);
     }
     ctx.body = out;
     return;

@@ -114,11 +114,19 @@ export async function startServer(
   let boundPort = 0;
   const bindHostname = hostnameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   const extra = [...(options.extraHostnames ?? [])];
-  if (bindHostname && !(LOOPBACK_HOSTNAMES as readonly string[]).includes(bindHostname) && bindHostname !== '0.0.0.0' && bindHostname !== '[::]') {
+  if (
+    bindHostname &&
+    !(LOOPBACK_HOSTNAMES as readonly string[]).includes(bindHostname) &&
+    bindHostname !== '0.0.0.0' &&
+    bindHostname !== '[::]'
+  ) {
     extra.push(bindHostname);
   }
   const built = createApp(core, { ...options, extraHostnames: extra, port: () => boundPort });
-  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 }, built.app.callback());
+  const server = http.createServer(
+    { requestTimeout: 120_000, headersTimeout: 30_000, maxHeaderSize: 16 * 1024 },
+    built.app.callback(),
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

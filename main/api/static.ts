@@ -31,7 +31,8 @@ export function serveRenderer(root: string | null): Middleware {
     }
     if (ctx.body !== undefined) {
       ctx.state.route = 'static';
-      if (ctx.path === '/' || ctx.path.endsWith('.html') || !path.extname(ctx.path)) ctx.set('Cache-Control', 'no-cache');
+      if (ctx.path === '/' || ctx.path.endsWith('.html') || !path.extname(ctx.path))
+        ctx.set('Cache-Control', 'no-cache');
     }
   };
 }

@@ -6,10 +6,11 @@ export interface CoreHandle {
   process: Pick<UtilityProcess, 'kill' | 'pid'>;
 }
 
-type Fork = (modulePath: string, args: string[], options: { env: NodeJS.ProcessEnv; serviceName: string; stdio: 'inherit' }) => Pick<
-  UtilityProcess,
-  'on' | 'once' | 'kill' | 'pid'
->;
+type Fork = (
+  modulePath: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; serviceName: string; stdio: 'inherit' },
+) => Pick<UtilityProcess, 'on' | 'once' | 'kill' | 'pid'>;
 
 /**
  * Starts the core (API, database, engines) in an Electron utility process, so the main thread

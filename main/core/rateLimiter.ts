@@ -45,7 +45,12 @@ export class SlidingWindowLimiter {
       w.head = (w.head + 1) % limit;
       return { allowed: true, limit, remaining: limit - this.countInWindow(w, t), retryAfterS: 0 };
     }
-    return { allowed: false, limit, remaining: 0, retryAfterS: Math.max(1, Math.ceil((oldest + this.windowMs - t) / 1000)) };
+    return {
+      allowed: false,
+      limit,
+      remaining: 0,
+      retryAfterS: Math.max(1, Math.ceil((oldest + this.windowMs - t) / 1000)),
+    };
   }
 
   /** Forgets keys idle for a whole window; call periodically. */

@@ -33,7 +33,10 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
       }
       const parsedRequest = ipcContract[channel].request.safeParse(request);
       if (!parsedRequest.success) {
-        return { ok: false, error: { code: 'validation_failed', message: parsedRequest.error.issues[0]?.message ?? 'invalid' } };
+        return {
+          ok: false,
+          error: { code: 'validation_failed', message: parsedRequest.error.issues[0]?.message ?? 'invalid' },
+        };
       }
       try {
         return { ok: true, value: await handlers[channel](request) };

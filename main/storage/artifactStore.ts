@@ -112,6 +112,9 @@ export class ArtifactStore {
 }
 
 export function sanitizeFilename(name: string): string {
-  const base = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100);
+  const base = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 100);
   return base || 'artifact';
 }

@@ -24,7 +24,11 @@ export function App() {
           {status === 'no-token' && 'Not signed in'}
           {status === 'error' && 'Core unreachable'}
         </span>
-        <button type="button" onClick={() => appStore.getState().toggleTheme()} aria-label="Toggle dark and light theme">
+        <button
+          type="button"
+          onClick={() => appStore.getState().toggleTheme()}
+          aria-label="Toggle dark and light theme"
+        >
           {theme === 'dark' ? 'Light' : 'Dark'} theme
         </button>
       </header>

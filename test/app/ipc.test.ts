@@ -30,7 +30,10 @@ describe('IPC handlers', () => {
   test('refuse frames of any other origin, or none', async () => {
     const { handlers, from } = setup();
     for (const url of ['https://evil.example/', 'http://127.0.0.1:4781/', 'file:///x', null]) {
-      const r = (await handlers.get('spatialforge:core-info')!(from(url), undefined)) as { ok: boolean; error: { code: string } };
+      const r = (await handlers.get('spatialforge:core-info')!(from(url), undefined)) as {
+        ok: boolean;
+        error: { code: string };
+      };
       assert.equal(r.ok, false, String(url));
       assert.equal(r.error.code, 'forbidden');
     }
@@ -88,7 +91,10 @@ describe('core utility process', () => {
     await assert.rejects(p2, /exited with code 3/);
 
     const hanging = new FakeChild();
-    await assert.rejects(startCoreProcess(() => hanging as never, { entry: 'x', token: 't', timeoutMs: 20 }), /did not start/);
+    await assert.rejects(
+      startCoreProcess(() => hanging as never, { entry: 'x', token: 't', timeoutMs: 20 }),
+      /did not start/,
+    );
     assert.equal(hanging.killed, true);
   });
 
@@ -99,13 +105,17 @@ describe('core utility process', () => {
     try {
       const handle = await startCoreProcess(
         (entry, _args, options) => {
-          const child = fork(entry, [], { env: { ...options.env, SPATIALFORGE_DATA_DIR: d.dir, SPATIALFORGE_LOG_LEVEL: 'silent' } });
+          const child = fork(entry, [], {
+            env: { ...options.env, SPATIALFORGE_DATA_DIR: d.dir, SPATIALFORGE_LOG_LEVEL: 'silent' },
+          });
           return Object.assign(child, { pid: child.pid ?? 0 }) as never;
         },
         { entry: 'dist/main/core.js', token: 'desktop-token-for-test-1234' },
       );
       try {
-        const res = await fetch(`${handle.url}/v1/me`, { headers: { authorization: 'Bearer desktop-token-for-test-1234' } });
+        const res = await fetch(`${handle.url}/v1/me`, {
+          headers: { authorization: 'Bearer desktop-token-for-test-1234' },
+        });
         assert.equal(res.status, 200);
         assert.equal(((await res.json()) as { kind: string }).kind, 'desktop');
       } finally {

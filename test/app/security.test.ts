@@ -35,7 +35,12 @@ describe('Electron window security', () => {
     const inside = navEvent();
     wc.emit('will-navigate', inside, 'http://127.0.0.1:4780/docs');
     assert.equal(inside.prevented, false);
-    for (const url of ['https://example.com/help', 'file:///etc/passwd', 'javascript:alert(1)', 'http://127.0.0.1:9999/']) {
+    for (const url of [
+      'https://example.com/help',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'http://127.0.0.1:9999/',
+    ]) {
       const e = navEvent();
       wc.emit('will-navigate', e, url);
       assert.equal(e.prevented, true, url);

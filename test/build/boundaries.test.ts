@@ -12,17 +12,33 @@ async function violations(filePath: string, code: string): Promise<string[]> {
 describe('import boundaries', () => {
   const cases: [string, string, boolean][] = [
     ['engines/core/x.ts', "import fs from 'node:fs'; export const a = fs;", true],
-    ['engines/depth/x.ts', "import { InferenceSession } from 'onnxruntime-node'; export const a = InferenceSession;", true],
+    [
+      'engines/depth/x.ts',
+      "import { InferenceSession } from 'onnxruntime-node'; export const a = InferenceSession;",
+      true,
+    ],
     ['engines/pose/x.ts', "import Koa from 'koa'; export const a = Koa;", true],
     ['engines/recon/x.ts', "import { openCore } from '../../main/core/core.js'; export const a = openCore;", true],
-    ['engines/runtime/x.ts', "import { InferenceSession } from 'onnxruntime-node'; export const a = InferenceSession;", false],
+    [
+      'engines/runtime/x.ts',
+      "import { InferenceSession } from 'onnxruntime-node'; export const a = InferenceSession;",
+      false,
+    ],
     ['engines/runtime/x.ts', "import fs from 'node:fs'; export const a = fs;", true],
     ['main/api/x.ts', "import { InferenceSession } from 'onnxruntime-node'; export const a = InferenceSession;", true],
     ['main/common/x.ts', "import fs from 'node:fs'; export const a = fs;", true],
     ['main/common/x.ts', "import { openCore } from '../core/core.js'; export const a = openCore;", true],
     ['renderer/src/x.ts', "import Database from 'better-sqlite3'; export const a = Database;", true],
-    ['renderer/src/x.ts', "import { startServer } from '../../main/api/server.js'; export const a = startServer;", true],
-    ['renderer/src/x.ts', "import { contract } from '../../main/common/api/contract.js'; export const a = contract;", false],
+    [
+      'renderer/src/x.ts',
+      "import { startServer } from '../../main/api/server.js'; export const a = startServer;",
+      true,
+    ],
+    [
+      'renderer/src/x.ts',
+      "import { contract } from '../../main/common/api/contract.js'; export const a = contract;",
+      false,
+    ],
     ['main/api/x.ts', "import fs from 'node:fs'; export const a = fs;", false],
   ];
   for (const [file, code, shouldFail] of cases) {

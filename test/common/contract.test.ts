@@ -28,18 +28,27 @@ describe('contract ⇄ server ⇄ OpenAPI', () => {
   test('the document lists exactly the routes the server registers', async () => {
     const { createApp } = await import('../../main/api/server.js');
     const pino = (await import('pino')).default;
-    const { router } = createApp(s.core, { logger: pino({ level: 'silent' }), desktopToken: null, port: () => 0, processMetrics: false });
+    const { router } = createApp(s.core, {
+      logger: pino({ level: 'silent' }),
+      desktopToken: null,
+      port: () => 0,
+      processMetrics: false,
+    });
     const registered = new Set<string>();
     for (const route of router.routes()) registered.add(`${route.method.toLowerCase()} ${route.template}`);
     const documented = new Set<string>();
-    for (const [path, methods] of Object.entries(doc.paths)) for (const m of Object.keys(methods)) documented.add(`${m} ${path}`);
+    for (const [path, methods] of Object.entries(doc.paths))
+      for (const m of Object.keys(methods)) documented.add(`${m} ${path}`);
     assert.deepEqual([...registered].sort(), [...documented].sort());
     assert.equal(documented.size, Object.keys(contract).length);
   });
 
   test('every operation documents its error envelope and operationId', () => {
     for (const [name, ep] of Object.entries(contract)) {
-      const op = doc.paths[ep.path]?.[ep.method] as unknown as { operationId: string; responses: Record<string, unknown> };
+      const op = doc.paths[ep.path]?.[ep.method] as unknown as {
+        operationId: string;
+        responses: Record<string, unknown>;
+      };
       assert.equal(op.operationId, name);
       assert.ok(op.responses['500'], `${name} documents 500`);
       if (ep.auth !== 'none') assert.ok(op.responses['401'], `${name} documents 401`);

@@ -3,10 +3,13 @@ import { test } from 'node:test';
 import { PLAN_LIMITS, quotaPeriod, quotaPeriodEndMs } from '../../main/common/plans.js';
 
 test('plans › monthly quotas as published', () => {
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(PLAN_LIMITS).map(([p, l]) => [p, l.monthlyQuota])),
-    { free: 100, builder: 5000, pro: 50000, enterprise: null, admin: null },
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(PLAN_LIMITS).map(([p, l]) => [p, l.monthlyQuota])), {
+    free: 100,
+    builder: 5000,
+    pro: 50000,
+    enterprise: null,
+    admin: null,
+  });
 });
 
 test('quota period › UTC calendar month, including the December roll-over', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openDatabase, schemaVersion } from '../../main/db/database.js';
+import { openDatabase, schemaVersion, type Database } from '../../main/db/database.js';
 import { MIGRATIONS } from '../../main/db/migrations/index.js';
 import { tmpDataDir } from '../helpers/server.js';
 
@@ -22,7 +22,10 @@ test('openDatabase › WAL, foreign keys, latest schema; reopening applies nothi
     assert.equal(schemaVersion(db), MIGRATIONS.length);
     db.close();
     const again = openDatabase(file);
-    assert.equal((again.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n, MIGRATIONS.length);
+    assert.equal(
+      (again.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n,
+      MIGRATIONS.length,
+    );
     again.close();
   } finally {
     d.remove();
@@ -37,7 +40,9 @@ test('openDatabase › refuses a database from a newer SpatialForge, leaving it 
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('future');
     db.close();
     assert.throws(() => openDatabase(file), /schema version 99 is newer/);
-    const reopened = openDatabase(file, { migrations: [...MIGRATIONS, ...Array.from({ length: 96 }, (_, i) => ({ version: i + 4, name: 'noop', up() {} }))] });
+    const reopened = openDatabase(file, {
+      migrations: [...MIGRATIONS, ...Array.from({ length: 96 }, (_, i) => ({ version: i + 4, name: 'noop', up() {} }))],
+    });
     assert.equal(schemaVersion(reopened), 99);
     reopened.close();
   } finally {
@@ -50,7 +55,11 @@ test('a failing migration rolls back completely', () => {
   try {
     const file = path.join(d.dir, 'x.db');
     openDatabase(file).close();
-    const broken = { version: MIGRATIONS.length + 1, name: 'broken', up: (db: import('better-sqlite3').Database) => db.exec('CREATE TABLE half (x); SELECT * FROM no_such_table;') };
+    const broken = {
+      version: MIGRATIONS.length + 1,
+      name: 'broken',
+      up: (db: Database) => db.exec('CREATE TABLE half (x); SELECT * FROM no_such_table;'),
+    };
     assert.throws(() => openDatabase(file, { migrations: [...MIGRATIONS, broken] }), /no such table/);
     const db = openDatabase(file);
     assert.equal(schemaVersion(db), MIGRATIONS.length);

@@ -6,7 +6,9 @@ import { rendererDir } from '../../main/paths.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+const skip = fs.existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 describe('renderer in a real browser against the headless server', { skip }, () => {
   let s: TestServer;
@@ -17,7 +19,15 @@ describe('renderer in a real browser against the headless server', { skip }, () 
     s = await startTestServer({ rendererDir: dir });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {
@@ -45,7 +55,7 @@ describe('renderer in a real browser against the headless server', { skip }, () 
     const page = await browser.newPage();
     await page.goto(`${s.url}/`);
     await page.locator('[data-status="no-token"]').waitFor({ timeout: 10_000 });
-    assert.match(await page.getByRole('alert').textContent() ?? '', /spatialforge serve/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /spatialforge serve/);
     await page.goto(`${s.url}/#token=wrong-token-wrong-token-1234`);
     await page.locator('[data-status="no-token"]').waitFor({ timeout: 10_000 });
     await page.close();
@@ -55,18 +65,27 @@ describe('renderer in a real browser against the headless server', { skip }, () 
     const page = await browser.newPage({ colorScheme: 'light' });
     await page.goto(`${s.url}/#token=${s.desktopToken}`);
     await page.getByRole('button', { name: /toggle dark and light theme/i }).click();
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
     await page.reload();
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
     await page.close();
   });
 
   test('hostile static paths never escape the renderer folder', async () => {
-    for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fpackage.json', '/.env', '/assets/../../package.json']) {
+    for (const p of [
+      '/../../../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fpackage.json',
+      '/.env',
+      '/assets/../../package.json',
+    ]) {
       const res = await fetch(s.url + p);
       const text = await res.text();
       assert.ok(!text.includes('root:x:0:0') && !text.includes('"allowScripts"'), `${p} leaked a file`);
-      assert.ok(res.status === 404 || res.status === 400 || (res.status === 200 && text.includes('<div id="root">')), `${p} → ${res.status}`);
+      assert.ok(
+        res.status === 404 || res.status === 400 || (res.status === 200 && text.includes('<div id="root">')),
+        `${p} → ${res.status}`,
+      );
     }
   });
 });

@@ -15,7 +15,13 @@ export function request(
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method: options.method ?? 'GET', headers: options.headers ?? {} },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: options.method ?? 'GET',
+        headers: options.headers ?? {},
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -32,4 +38,7 @@ export function request(
   });
 }
 
-export const jsonHeaders = (apiKey: string): Record<string, string> => ({ 'x-api-key': apiKey, 'content-type': 'application/json' });
+export const jsonHeaders = (apiKey: string): Record<string, string> => ({
+  'x-api-key': apiKey,
+  'content-type': 'application/json',
+});

@@ -27,7 +27,11 @@ describe('API over real HTTP with a real SQLite file', () => {
     });
 
     test('malformed and unknown keys → 401', async () => {
-      for (const key of ['nonsense', 'sf_000000000000_' + 'A'.repeat(43), admin.slice(0, -1) + (admin.endsWith('A') ? 'B' : 'A')]) {
+      for (const key of [
+        'nonsense',
+        'sf_000000000000_' + 'A'.repeat(43),
+        admin.slice(0, -1) + (admin.endsWith('A') ? 'B' : 'A'),
+      ]) {
         const res = await request(`${s.url}/v1/me`, { headers: { 'x-api-key': key } });
         assert.equal(res.status, 401, key);
         assertEnvelope(res, 'unauthorized');
@@ -44,7 +48,10 @@ describe('API over real HTTP with a real SQLite file', () => {
       assert.equal(me.usage.used, 1);
       assert.equal(me.usage.monthly_quota, 5000);
 
-      const revoked = await request(`${s.url}/v1/keys/${me.key_id}`, { method: 'DELETE', headers: { 'x-api-key': admin } });
+      const revoked = await request(`${s.url}/v1/keys/${me.key_id}`, {
+        method: 'DELETE',
+        headers: { 'x-api-key': admin },
+      });
       assert.equal(revoked.status, 200);
       assert.match(revoked.json().revoked_at, /^\d{4}-/);
       const after = await request(`${s.url}/v1/me`, { headers: { 'x-api-key': key } });
@@ -55,7 +62,9 @@ describe('API over real HTTP with a real SQLite file', () => {
     test('desktop token authenticates as admin; a wrong token does not', async () => {
       const ok = await request(`${s.url}/v1/keys`, { headers: { authorization: `Bearer ${s.desktopToken}` } });
       assert.equal(ok.status, 200);
-      const bad = await request(`${s.url}/v1/keys`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } });
+      const bad = await request(`${s.url}/v1/keys`, {
+        headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' },
+      });
       assert.equal(bad.status, 401);
     });
 
@@ -98,7 +107,9 @@ describe('API over real HTTP with a real SQLite file', () => {
       const key = s.key('free', 'quota');
       const id = ('key_' + key.slice(3, 15)) as never;
       // Spend 99 of the free plan's 100 requests directly in the database, as 99 earlier calls would.
-      s.core.db.prepare("INSERT INTO usage_monthly (key_id, period, requests) VALUES (?, strftime('%Y-%m', 'now'), 99)").run(id);
+      s.core.db
+        .prepare("INSERT INTO usage_monthly (key_id, period, requests) VALUES (?, strftime('%Y-%m', 'now'), 99)")
+        .run(id);
       const last = await request(`${s.url}/v1/me`, { headers: { 'x-api-key': key } });
       assert.equal(last.status, 200);
       assert.equal(last.headers['x-quota-limit'], '100');
@@ -114,7 +125,12 @@ describe('API over real HTTP with a real SQLite file', () => {
 
   describe('Host and Origin checks', () => {
     test('Host: evil.example → 403 host_not_allowed (DNS rebinding)', async () => {
-      for (const host of ['evil.example', `evil.example:${s.port}`, '127.0.0.1.evil.example', 'localhost@evil.example']) {
+      for (const host of [
+        'evil.example',
+        `evil.example:${s.port}`,
+        '127.0.0.1.evil.example',
+        'localhost@evil.example',
+      ]) {
         const res = await request(`${s.url}/healthz`, { headers: { host } });
         assert.equal(res.status, 403, `Host: ${host}`);
         assertEnvelope(res, 'host_not_allowed');
@@ -190,15 +206,29 @@ describe('API over real HTTP with a real SQLite file', () => {
         body: 'name=x',
       });
       assert.equal(form.status, 415);
-      for (const body of ['{}', '{"name":""}', '{"name":"x","plan":"platinum"}', '{"name":"x","extra":1}', '[]', '"x"', '{"name":"a\\u0000b"}']) {
+      for (const body of [
+        '{}',
+        '{"name":""}',
+        '{"name":"x","plan":"platinum"}',
+        '{"name":"x","extra":1}',
+        '[]',
+        '"x"',
+        '{"name":"a\\u0000b"}',
+      ]) {
         const res = await request(`${s.url}/v1/keys`, { method: 'POST', headers: jsonHeaders(admin), body });
         assert.equal(res.status, 400, body);
         assertEnvelope(res, 'validation_failed');
         assert.ok(Array.isArray(res.json().error.details), body);
       }
-      const badId = await request(`${s.url}/v1/keys/..%2F..%2Fetc`, { method: 'DELETE', headers: { 'x-api-key': admin } });
+      const badId = await request(`${s.url}/v1/keys/..%2F..%2Fetc`, {
+        method: 'DELETE',
+        headers: { 'x-api-key': admin },
+      });
       assert.equal(badId.status, 400);
-      const missing = await request(`${s.url}/v1/keys/key_000000000000`, { method: 'DELETE', headers: { 'x-api-key': admin } });
+      const missing = await request(`${s.url}/v1/keys/key_000000000000`, {
+        method: 'DELETE',
+        headers: { 'x-api-key': admin },
+      });
       assert.equal(missing.status, 404);
       assertEnvelope(missing, 'not_found');
     });
@@ -206,7 +236,11 @@ describe('API over real HTTP with a real SQLite file', () => {
     test('bad input does not change stored data', async () => {
       const before = s.core.db.prepare('SELECT count(*) AS n FROM api_keys').get();
       await request(`${s.url}/v1/keys`, { method: 'POST', headers: jsonHeaders(admin), body: '{"name":' });
-      await request(`${s.url}/v1/keys`, { method: 'POST', headers: jsonHeaders(admin), body: '{"name":"x","plan":"nope"}' });
+      await request(`${s.url}/v1/keys`, {
+        method: 'POST',
+        headers: jsonHeaders(admin),
+        body: '{"name":"x","plan":"nope"}',
+      });
       assert.deepEqual(s.core.db.prepare('SELECT count(*) AS n FROM api_keys').get(), before);
     });
 
@@ -247,8 +281,14 @@ describe('API over real HTTP with a real SQLite file', () => {
     test('/metrics counts requests by route template and status', async () => {
       await request(`${s.url}/v1/keys/key_0123456789ab`, { method: 'DELETE', headers: { 'x-api-key': admin } });
       const text = (await request(`${s.url}/metrics`)).text;
-      assert.match(text, /spatialforge_http_requests_total\{method="DELETE",route="\/v1\/keys\/\{id\}",status="404"\} [1-9]/);
-      assert.match(text, /spatialforge_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/me",status="200"\}/);
+      assert.match(
+        text,
+        /spatialforge_http_requests_total\{method="DELETE",route="\/v1\/keys\/\{id\}",status="404"\} [1-9]/,
+      );
+      assert.match(
+        text,
+        /spatialforge_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/me",status="200"\}/,
+      );
       assert.ok(!text.includes('key_0123456789ab'), 'ids never become labels');
     });
   });

@@ -40,7 +40,9 @@ describe('artifacts over HTTP', () => {
     const art = await put(Buffer.from('private'));
     const other = await request(`${s.url}/v1/artifacts/${art.id}`, { headers: { 'x-api-key': s.key('pro') } });
     assert.equal(other.status, 404);
-    const unknown = await request(`${s.url}/v1/artifacts/art_${'0'.repeat(24)}`, { headers: { 'x-api-key': ownerKey } });
+    const unknown = await request(`${s.url}/v1/artifacts/art_${'0'.repeat(24)}`, {
+      headers: { 'x-api-key': ownerKey },
+    });
     assert.equal(unknown.status, 404);
     assert.equal(other.json().error.code, unknown.json().error.code);
   });
@@ -97,7 +99,9 @@ describe('artifacts over HTTP', () => {
   test('a missing blob is a 500 that leaks no path or stack', async () => {
     const art = await put(Buffer.from('will vanish ' + Date.now()));
     fs.rmSync(s.core.artifacts.blobPath(art.sha256));
-    const res = await request(`${s.url}/v1/artifacts/${art.id}`, { headers: { 'x-api-key': ownerKey, 'x-request-id': 'leak-check' } });
+    const res = await request(`${s.url}/v1/artifacts/${art.id}`, {
+      headers: { 'x-api-key': ownerKey, 'x-request-id': 'leak-check' },
+    });
     assert.equal(res.status, 500);
     const body = res.json();
     assert.equal(body.error.code, 'internal_error');

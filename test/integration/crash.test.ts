@@ -9,9 +9,13 @@ import { tmpDataDir } from '../helpers/server.js';
 
 /** Starts `spatialforge serve` (the built product) and resolves with its URL once it listens. */
 function serve(dataDir: string) {
-  const child = spawn(process.execPath, ['bin/spatialforge.js', '--data-dir', dataDir, 'serve', '--port', '0', '--log-level', 'silent'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/spatialforge.js', '--data-dir', dataDir, 'serve', '--port', '0', '--log-level', 'silent'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const url = new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (c: Buffer) => {
@@ -83,7 +87,9 @@ test('kill -9 in the middle of writes loses no committed row and leaves a clean 
     const used = (db.prepare('SELECT sum(requests) AS n FROM usage_monthly').get() as { n: number }).n;
     assert.ok(used >= countedBeforePause, `usage ${used} < ${countedBeforePause} acknowledged before the pause`);
     assert.ok(used <= acknowledgedUsage + acknowledgedKeys.length + 8, 'no request is counted twice');
-    console.log(`kill -9: ${acknowledgedKeys.length} acknowledged key rows, all stored; usage ${used} ≥ ${countedBeforePause}`);
+    console.log(
+      `kill -9: ${acknowledgedKeys.length} acknowledged key rows, all stored; usage ${used} ≥ ${countedBeforePause}`,
+    );
     db.close();
 
     // And the product starts again on it.

@@ -29,7 +29,8 @@ function start(script: string, args: string[] = []): Promise<Started> {
 
 async function load(url: string, headers: Record<string, string>) {
   const r = await autocannon({ url: `${url}/v1/me`, connections: CONNECTIONS, duration: DURATION_S, headers });
-  if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx and ${r.errors} errors — the benchmark measured failures`);
+  if (r.non2xx || r.errors)
+    throw new Error(`${url}: ${r.non2xx} non-2xx and ${r.errors} errors — the benchmark measured failures`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total };
 }
 
@@ -42,7 +43,12 @@ const ours = await start(path.join(here, 'servers/ours.ts'), [dataDir]);
 try {
   const warm = { duration: 2 };
   await autocannon({ url: `${bare.url}/v1/me`, connections: CONNECTIONS, ...warm });
-  await autocannon({ url: `${ours.url}/v1/me`, connections: CONNECTIONS, headers: { 'x-api-key': ours.key! }, ...warm });
+  await autocannon({
+    url: `${ours.url}/v1/me`,
+    connections: CONNECTIONS,
+    headers: { 'x-api-key': ours.key! },
+    ...warm,
+  });
   const bareRuns = [];
   const ourRuns = [];
   for (let i = 0; i < ROUNDS; i++) {
@@ -53,11 +59,19 @@ try {
   const b = median(bareRuns, (r) => r.rps);
   const o = median(ourRuns, (r) => r.rps);
   const ratio = o.rps / b.rps;
-  console.log(`\nGET /v1/me, ${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`);
+  console.log(
+    `\nGET /v1/me, ${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'})`,
+  );
   console.log(`                     req/s     p50 ms   p99 ms`);
-  console.log(`bare Koa         ${b.rps.toFixed(0).padStart(9)} ${String(b.p50).padStart(9)} ${String(b.p99).padStart(8)}`);
-  console.log(`SpatialForge     ${o.rps.toFixed(0).padStart(9)} ${String(o.p50).padStart(9)} ${String(o.p99).padStart(8)}`);
-  console.log(`throughput ratio (ours / bare): ${ratio.toFixed(3)}  target ≥ 0.70  ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `bare Koa         ${b.rps.toFixed(0).padStart(9)} ${String(b.p50).padStart(9)} ${String(b.p99).padStart(8)}`,
+  );
+  console.log(
+    `SpatialForge     ${o.rps.toFixed(0).padStart(9)} ${String(o.p50).padStart(9)} ${String(o.p99).padStart(8)}`,
+  );
+  console.log(
+    `throughput ratio (ours / bare): ${ratio.toFixed(3)}  target ≥ 0.70  ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`,
+  );
 } finally {
   bare.child.kill();
   ours.child.kill();

@@ -30,7 +30,12 @@ export function metaHandlers(deps: {
       return { raw: true, contentType: 'application/json; charset=utf-8', body: openapiText };
     },
     docs() {
-      return { raw: true, contentType: 'text/html; charset=utf-8', body: docsHtml, headers: { 'Content-Security-Policy': DOCS_CSP } };
+      return {
+        raw: true,
+        contentType: 'text/html; charset=utf-8',
+        body: docsHtml,
+        headers: { 'Content-Security-Policy': DOCS_CSP },
+      };
     },
   };
 }

@@ -49,7 +49,9 @@ export function errorEnvelope(logger: Logger): Middleware {
       }
       for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
       ctx.status = appError.status;
-      ctx.body = appError.expose ? appError.toBody() : { error: { code: appError.code, message: 'Internal server error' } };
+      ctx.body = appError.expose
+        ? appError.toBody()
+        : { error: { code: appError.code, message: 'Internal server error' } };
     }
   };
 }
@@ -60,7 +62,9 @@ function toAppError(err: unknown): AppError | null {
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose !== false) {
     const code = CODE_BY_STATUS[e.status] ?? 'bad_request';
     const headers =
-      e.headers && typeof e.headers === 'object' ? Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, String(v)])) : {};
+      e.headers && typeof e.headers === 'object'
+        ? Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, String(v)]))
+        : {};
     return new AppError(code, typeof e.message === 'string' ? e.message : code, { headers });
   }
   return null;

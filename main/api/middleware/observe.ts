@@ -39,7 +39,10 @@ export function observe(options: { logger: Logger; processMetrics: boolean }): O
     registers: [registry],
   });
   // Label children are looked up once per (method, route, status), not hashed on every request.
-  const series = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<(typeof labelNames)[number]> }>();
+  const series = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<(typeof labelNames)[number]> }
+  >();
   const seriesFor = (method: string, route: string, status: number) => {
     const id = `${method} ${route} ${status}`;
     let s = series.get(id);

@@ -48,7 +48,11 @@ export const contract = {
     tag: 'meta',
     summary: 'Human-readable API reference',
     auth: 'none',
-    response: { status: 200, description: 'An HTML page rendered from the OpenAPI document.', contentType: 'text/html' },
+    response: {
+      status: 200,
+      description: 'An HTML page rendered from the OpenAPI document.',
+      contentType: 'text/html',
+    },
   }),
   me: endpoint({
     method: 'get',
@@ -104,7 +108,10 @@ export const contract = {
     params: z.object({ id: z.string().regex(/^art_[0-9a-f]{24}$/, 'must be an artifact id') }),
     query: z.object({
       sig: z.string().max(100).optional(),
-      exp: z.string().regex(/^\d{1,12}$/).optional(),
+      exp: z
+        .string()
+        .regex(/^\d{1,12}$/)
+        .optional(),
     }),
     errors: ['not_found', 'gone', 'invalid_signature', 'link_expired'],
     response: { status: 200, description: 'The file, with its content type.', contentType: 'application/octet-stream' },
@@ -116,7 +123,15 @@ export const contract = {
     summary: 'Create a signed, expiring download link',
     auth: 'key',
     params: z.object({ id: z.string().regex(/^art_[0-9a-f]{24}$/, 'must be an artifact id') }),
-    body: z.strictObject({ ttl_s: z.int().min(10).max(7 * 24 * 3600).default(3600) }).default({ ttl_s: 3600 }),
+    body: z
+      .strictObject({
+        ttl_s: z
+          .int()
+          .min(10)
+          .max(7 * 24 * 3600)
+          .default(3600),
+      })
+      .default({ ttl_s: 3600 }),
     bodyLimitBytes: 4 * 1024,
     errors: ['not_found', 'gone'],
     response: { status: 200, description: 'The link and when it expires.', schema: ArtifactLinkSchema },

@@ -41,7 +41,9 @@ export function createApiKeyRepo(db: Database) {
   const all = db.prepare('SELECT * FROM api_keys ORDER BY created_at DESC, id');
   const active = db.prepare('SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id');
   const revoke = db.prepare('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?');
-  const touch = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)');
+  const touch = db.prepare(
+    'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+  );
 
   return {
     insert(row: Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>): void {

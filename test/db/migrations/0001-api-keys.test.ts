@@ -11,5 +11,8 @@ test('0001 › creates api_keys with constraints on id, plan and HMAC size', () 
   assert.throws(() => insert.run('key_0123456789ac', 'bad plan', 'platinum', HMAC, 1), /CHECK/);
   assert.throws(() => insert.run('key_0123456789ad', 'short hmac', 'free', Buffer.alloc(16), 1), /CHECK/);
   assert.throws(() => insert.run('key_0123456789ae', '', 'free', HMAC, 1), /CHECK/);
-  assert.throws(() => insert.run('key_0123456789af', 'text hmac', 'free', 'x'.repeat(32), 1), /cannot store TEXT|CHECK|datatype/);
+  assert.throws(
+    () => insert.run('key_0123456789af', 'text hmac', 'free', 'x'.repeat(32), 1),
+    /cannot store TEXT|CHECK|datatype/,
+  );
 });
