@@ -1,15 +1,7 @@
 import type { Context } from 'koa';
 import { AppError } from '../common/errors.js';
 
-interface InFlight {
-  timeoutMs: number;
-  deadlineMs: number;
-  ctx: Context;
-  fail: (err: AppError) => void;
-  controller: AbortController | null;
-  expired: boolean;
-}
-
+/** What a request's work can ask of its deadline. */
 export interface RequestLifetime {
   /** Aborts at the deadline or when the client disconnects; created on first use. */
   signal(): AbortSignal;
@@ -17,11 +9,35 @@ export interface RequestLifetime {
   expired(): boolean;
 }
 
+class InFlight implements RequestLifetime {
+  controller: AbortController | null = null;
+  isExpired = false;
+  fail: ((err: AppError) => void) | null = null;
+  readonly deadlineMs: number;
+
+  constructor(
+    readonly ctx: Context,
+    readonly timeoutMs: number,
+  ) {
+    this.deadlineMs = performance.now() + timeoutMs;
+  }
+
+  signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  expired(): boolean {
+    return this.isExpired;
+  }
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /**
- * Per-route deadlines without a timer per request: in-flight requests sit in a set that one
- * interval sweeps every `tickMs`. A request past its deadline fails with 503 `timeout` and its
- * signal aborts; a request whose client disconnected has its signal aborted too. The signal is
- * created only if the handler asks for it. Deadlines are honoured to within `tickMs`.
+ * Per-route deadlines without a timer per request. Work that finishes synchronously costs one small
+ * object; work that returns a promise joins a set that one interval sweeps every `tickMs`. Past its
+ * deadline it fails with 503 `timeout` and its signal aborts; if its client disconnects, its
+ * signal aborts too. Deadlines are honoured to within `tickMs`.
  */
 export class DeadlineTracker {
   private readonly inFlight = new Set<InFlight>();
@@ -29,36 +45,26 @@ export class DeadlineTracker {
 
   constructor(private readonly tickMs = 50) {}
 
-  async run<T>(
+  run(
     ctx: Context,
     timeoutMs: number,
-    work: (lifetime: RequestLifetime) => Promise<T>,
-  ): Promise<T | undefined> {
-    let fail!: (err: AppError) => void;
-    const deadline = new Promise<never>((_, reject) => (fail = reject));
-    const entry: InFlight = {
-      timeoutMs,
-      deadlineMs: performance.now() + timeoutMs,
-      ctx,
-      fail,
-      controller: null,
-      expired: false,
-    };
+    work: (lifetime: RequestLifetime) => void | Promise<void>,
+  ): void | Promise<void> {
+    const entry = new InFlight(ctx, timeoutMs);
+    const result = work(entry);
+    if (!isPromise(result)) return;
     this.inFlight.add(entry);
     this.timer ??= setInterval(() => this.sweep(), this.tickMs).unref();
-    const lifetime: RequestLifetime = {
-      signal: () => (entry.controller ??= new AbortController()).signal,
-      expired: () => entry.expired,
-    };
-    try {
-      return await Promise.race([work(lifetime), deadline]);
-    } finally {
+    return new Promise<void>((resolve, reject) => {
+      entry.fail = reject;
+      result.then(resolve, reject);
+    }).finally(() => {
       this.inFlight.delete(entry);
       if (this.inFlight.size === 0 && this.timer) {
         clearInterval(this.timer);
         this.timer = null;
       }
-    }
+    });
   }
 
   private sweep(): void {
@@ -66,9 +72,9 @@ export class DeadlineTracker {
     for (const e of this.inFlight) {
       if (now >= e.deadlineMs) {
         this.inFlight.delete(e);
-        e.expired = true;
+        e.isExpired = true;
         e.controller?.abort(new Error('deadline'));
-        e.fail(new AppError('timeout', `the request took longer than ${e.timeoutMs} ms`));
+        e.fail?.(new AppError('timeout', `the request took longer than ${e.timeoutMs} ms`));
       } else if (e.controller && e.ctx.res.destroyed && !e.ctx.res.writableFinished) {
         e.controller.abort(new Error('client closed the connection'));
       }

@@ -8,7 +8,7 @@ import { AppError } from '../common/errors.js';
 import type { ArtifactId } from '../common/ids.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { readJsonBody } from './body.js';
-import { DeadlineTracker } from './deadline.js';
+import { DeadlineTracker, type RequestLifetime } from './deadline.js';
 import { ContractRouter } from './router.js';
 import type { Principal } from './principal.js';
 
@@ -55,36 +55,54 @@ export function buildRouter(
     const ep: EndpointDef = contract[name];
     const handler = handlers[name] as (input: HandlerInput<EndpointDef>) => Promise<unknown> | unknown;
     const noStore = ep.path.startsWith('/v1/');
-    router.add(ep.method, ep.path, async (ctx) => {
+    const timeoutMs = ep.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const validate = deps.validateResponses;
+
+    const finish = (ctx: Context, lifetime: RequestLifetime, pre: Prepared, body: unknown): void | Promise<void> => {
+      const input = {
+        ...pre,
+        body,
+        ctx,
+        get signal() {
+          return lifetime.signal();
+        },
+      };
+      const out = handler(input as HandlerInput<EndpointDef>);
+      if (!isPromise(out)) return send(ctx, ep, out, validate);
+      return out.then((value) => {
+        if (!lifetime.expired() && !ctx.res.destroyed) send(ctx, ep, value, validate);
+      });
+    };
+
+    router.add(ep.method, ep.path, (ctx) => {
       ctx.state.route = ep.path;
       if (noStore) ctx.res.setHeader('Cache-Control', 'no-store');
-      await deadlines.run(ctx, ep.timeoutMs ?? DEFAULT_TIMEOUT_MS, async (lifetime) => {
+      // Validation and authentication are synchronous; only body reading and asynchronous
+      // handlers make the deadline tracker start watching.
+      return deadlines.run(ctx, timeoutMs, (lifetime) => {
         const params = parse(ep.params, (ctx as unknown as { params: unknown }).params, 'path');
-        const artifactId = name === 'getArtifact' ? ((params as { id: ArtifactId }).id ?? undefined) : undefined;
+        const artifactId = name === 'getArtifact' ? (params as { id: ArtifactId }).id : undefined;
         const principal = authenticate(ctx, ep.auth, deps.auth, artifactId);
         ctx.state.principal = principal;
-        const query = parse(ep.query, ctx.query, 'query');
-        const body = ep.body
-          ? parse(ep.body, await readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES), 'body')
-          : undefined;
-        const input = {
-          params,
-          query,
-          body,
-          principal,
-          ctx,
-          get signal() {
-            return lifetime.signal();
-          },
-        };
-        const out = await handler(input as HandlerInput<EndpointDef>);
-        if (lifetime.expired() || ctx.res.destroyed) return;
-        send(ctx, ep, out, deps.validateResponses);
+        const pre: Prepared = { params, query: parse(ep.query, ctx.query, 'query'), principal };
+        if (!ep.body) return finish(ctx, lifetime, pre, undefined);
+        const schema = ep.body;
+        return readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) =>
+          finish(ctx, lifetime, pre, parse(schema, raw, 'body')),
+        );
       });
     });
   }
   return router;
 }
+
+interface Prepared {
+  params: unknown;
+  query: unknown;
+  principal: Principal | null;
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
   if (!schema) return undefined;
@@ -103,7 +121,9 @@ function send(ctx: Context, ep: EndpointDef, out: unknown, validate: boolean): v
       if (!check.success)
         throw new Error(`response of ${ep.method} ${ep.path} breaks the contract: ${check.error.message}`);
     }
-    ctx.body = out;
+    // Serialise here with the content type preset: Koa would otherwise look the type up per response.
+    ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    ctx.body = JSON.stringify(out);
     return;
   }
   const raw = out as RawResponse;
