@@ -31,7 +31,8 @@ class InFlight implements RequestLifetime {
   }
 }
 
-const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+export const isPromise = (v: unknown): v is Promise<unknown> =>
+  typeof (v as { then?: unknown } | null)?.then === 'function';
 
 /**
  * Per-route deadlines without a timer per request. Work that finishes synchronously costs one small

@@ -8,7 +8,7 @@ import { AppError } from '../common/errors.js';
 import type { ArtifactId } from '../common/ids.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { readJsonBody } from './body.js';
-import { DeadlineTracker, type RequestLifetime } from './deadline.js';
+import { DeadlineTracker, isPromise, type RequestLifetime } from './deadline.js';
 import { ContractRouter } from './router.js';
 import type { Principal } from './principal.js';
 
@@ -101,8 +101,6 @@ interface Prepared {
   query: unknown;
   principal: Principal | null;
 }
-
-const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
   if (!schema) return undefined;

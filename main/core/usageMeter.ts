@@ -57,12 +57,6 @@ export class UsageMeter {
     }
   }
 
-  /** Drops the cached count of a key (e.g. after its usage changed elsewhere). */
-  forget(keyId: ApiKeyId): void {
-    const c = this.counters.get(keyId);
-    if (c && c.pending === 0) this.counters.delete(keyId);
-  }
-
   private counter(keyId: ApiKeyId): Counter {
     const period = quotaPeriod(this.now());
     let c = this.counters.get(keyId);

@@ -24,10 +24,8 @@ export function errorEnvelope(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
-        if (ctx.status === 404) {
-          throw new AppError('not_found', `no route for ${ctx.method.slice(0, 10)} ${ctx.path.slice(0, 200)}`);
-        }
+      if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) {
+        throw new AppError('not_found', `no route for ${ctx.method.slice(0, 10)} ${ctx.path.slice(0, 200)}`);
       }
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {
