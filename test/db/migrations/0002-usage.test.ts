@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrate } from '../../../main/db/database.js';
-import { MIGRATIONS } from '../../../main/db/migrations/index.js';
-import { dbAt, HMAC } from './helpers.js';
+import { dbAt, insertKey, migrateTo } from './helpers.js';
 
 test('0002 › adds usage_monthly on top of existing keys, which survive', () => {
   const db = dbAt(1);
-  db.prepare('INSERT INTO api_keys (id, name, plan, key_hmac, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    'key_0123456789ab',
-    'k',
-    'pro',
-    HMAC,
-    1,
-  );
-  assert.deepEqual(
-    migrate(
-      db,
-      MIGRATIONS.filter((m) => m.version <= 2),
-    ),
-    [2],
-  );
+  insertKey(db);
+  assert.deepEqual(migrateTo(db, 2), [2]);
   assert.equal((db.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n, 1);
   const insert = db.prepare('INSERT INTO usage_monthly (key_id, period, requests) VALUES (?, ?, ?)');
   insert.run('key_0123456789ab', '2026-11', 3);

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrate } from '../../../main/db/database.js';
-import { MIGRATIONS } from '../../../main/db/migrations/index.js';
-import { dbAt, HMAC } from './helpers.js';
+import { dbAt, insertKey, migrateTo } from './helpers.js';
 
 test('0003 › adds artifacts; deleting the owner key keeps the artifact, ownerless', () => {
   const db = dbAt(2);
-  db.prepare('INSERT INTO api_keys (id, name, plan, key_hmac, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    'key_0123456789ab',
-    'k',
-    'pro',
-    HMAC,
-    1,
-  );
+  insertKey(db);
   db.prepare("INSERT INTO usage_monthly (key_id, period, requests) VALUES ('key_0123456789ab', '2026-11', 4)").run();
-  assert.deepEqual(migrate(db, MIGRATIONS), [3]);
+  assert.deepEqual(migrateTo(db, 3), [3]);
   assert.equal((db.prepare('SELECT requests FROM usage_monthly').get() as { requests: number }).requests, 4);
   const insert =
     db.prepare(`INSERT INTO artifacts (id, sha256, size_bytes, content_type, filename, owner_key_id, created_at, expires_at)
