@@ -225,6 +225,12 @@ describe('API over real HTTP with a real SQLite file', () => {
         headers: { 'x-api-key': admin },
       });
       assert.equal(badId.status, 400);
+      const malformed = await request(`${s.url}/v1/keys/%E0%A4%A`, {
+        method: 'DELETE',
+        headers: { 'x-api-key': admin },
+      });
+      assert.equal(malformed.status, 400);
+      assertEnvelope(malformed, 'bad_request');
       const missing = await request(`${s.url}/v1/keys/key_000000000000`, {
         method: 'DELETE',
         headers: { 'x-api-key': admin },
