@@ -1,0 +1,72 @@
+/** How an image is resized for a model (mirrors the manifest's `preprocess.resize`). */
+export type ResizeRule =
+  | { mode: 'fit-multiple'; target: number; multiple: number }
+  | { mode: 'fixed'; width: number; height: number }
+  | { mode: 'tokens'; num_tokens: number; multiple: number; max_side: number };
+
+export interface Normalisation {
+  /** Multiplied into 0..255 values first. */
+  scale: number;
+  mean: readonly [number, number, number] | null;
+  std: readonly [number, number, number] | null;
+}
+
+/** Python's round(): halves go to the even neighbour (DPTImageProcessor rounds this way). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function toMultiple(x: number, multiple: number): number {
+  const y = roundHalfEven(x / multiple) * multiple;
+  return y < multiple ? multiple : y;
+}
+
+/**
+ * The model input size for an image of `width` × `height` (pixels, after EXIF orientation).
+ * `fit-multiple` is DPTImageProcessor's rule (keep_aspect_ratio, ensure_multiple_of): the side
+ * whose scale to `target` changes it least decides one common scale, then each side is rounded
+ * to a multiple. `tokens` keeps aspect under `max_side`, rounded to the multiple. No allocation.
+ */
+export function modelInputSize(rule: ResizeRule, width: number, height: number): { width: number; height: number } {
+  switch (rule.mode) {
+    case 'fixed':
+      return { width: rule.width, height: rule.height };
+    case 'fit-multiple': {
+      let sw = rule.target / width;
+      let sh = rule.target / height;
+      if (Math.abs(1 - sw) < Math.abs(1 - sh)) sh = sw;
+      else sw = sh;
+      return { width: toMultiple(sw * width, rule.multiple), height: toMultiple(sh * height, rule.multiple) };
+    }
+    case 'tokens': {
+      const s = Math.min(1, rule.max_side / Math.max(width, height));
+      return { width: toMultiple(s * width, rule.multiple), height: toMultiple(s * height, rule.multiple) };
+    }
+  }
+}
+
+/**
+ * Interleaved RGB bytes (HWC) → planar float32 (CHW), `(v·scale − mean) / std` per channel.
+ * Writes `out` (length 3·w·h); no allocation; one pass.
+ */
+export function rgbToPlanar(out: Float32Array, rgb: Uint8Array, width: number, height: number, norm: Normalisation) {
+  const n = width * height;
+  if (out.length < 3 * n || rgb.length < 3 * n) throw new RangeError('buffer too small for the image');
+  const m0 = norm.mean?.[0] ?? 0;
+  const m1 = norm.mean?.[1] ?? 0;
+  const m2 = norm.mean?.[2] ?? 0;
+  // Fold scale and std into one multiply per channel.
+  const k0 = norm.scale / (norm.std?.[0] ?? 1);
+  const k1 = norm.scale / (norm.std?.[1] ?? 1);
+  const k2 = norm.scale / (norm.std?.[2] ?? 1);
+  const b0 = m0 / (norm.std?.[0] ?? 1);
+  const b1 = m1 / (norm.std?.[1] ?? 1);
+  const b2 = m2 / (norm.std?.[2] ?? 1);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = rgb[j]! * k0 - b0;
+    out[n + i] = rgb[j + 1]! * k1 - b1;
+    out[2 * n + i] = rgb[j + 2]! * k2 - b2;
+  }
+  return out;
+}
