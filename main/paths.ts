@@ -17,3 +17,16 @@ export function rendererDir(root: string = packageRoot()): string | null {
   const dir = path.join(root, 'dist', 'renderer');
   return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
+
+/**
+ * The model manifest (`resources/models/manifest.json`). From source (tsx) and from the bundle in
+ * dist/main the package root holds `resources/`; in a packaged app `resources/models/**` is
+ * unpacked next to the asar, so that copy is tried too.
+ */
+export function modelManifestPath(root: string = packageRoot()): string {
+  const candidates = [
+    path.join(root, 'resources', 'models', 'manifest.json'),
+    path.join(root.replace(/\.asar$/, '.asar.unpacked'), 'resources', 'models', 'manifest.json'),
+  ];
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
+}
