@@ -12,6 +12,7 @@ import { hashToken, perMinuteLimits } from './auth.js';
 import { artifactHandlers } from './handlers/artifacts.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
+import { modelHandlers } from './handlers/models.js';
 import { errorEnvelope } from './middleware/errors.js';
 import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
 import { observe } from './middleware/observe.js';
@@ -67,6 +68,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...metaHandlers({ db: core.db, version: VERSION, startedAtMs: Date.now(), registry: metrics.registry, openapi }),
     ...keyHandlers(core.keys),
     ...artifactHandlers(core.artifacts),
+    ...modelHandlers(core.models),
   };
   const router = buildRouter(contract, handlers, {
     auth: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointDef } from './endpoint.js';
+import { modelEndpoints } from './modelsContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -136,6 +137,7 @@ export const contract = {
     errors: ['not_found', 'gone'],
     response: { status: 200, description: 'The link and when it expires.', schema: ArtifactLinkSchema },
   }),
+  ...modelEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;
