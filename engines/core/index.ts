@@ -1,0 +1,22 @@
+/** engines/core: cameras, pixel/camera geometry and plain file formats (NPY, PLY). */
+export {
+  FULL_FRAME_DIAGONAL_MM,
+  HEURISTIC_FOCAL_35MM,
+  fieldOfViewDeg,
+  focal35mmFromPx,
+  focalPxFrom35mm,
+  focalPxFromSensor,
+  heuristicFocalPx,
+  orientationSwapsAxes,
+  resolveIntrinsics,
+  scaleIntrinsics,
+  type ExifFocalFacts,
+  type ExplicitIntrinsics,
+  type Intrinsics,
+  type IntrinsicsSource,
+  type ResolveIntrinsicsInput,
+  type ResolvedIntrinsics,
+} from './camera.js';
+export { decodeNpy, encodeNpy, type DecodedNpy, type NpyArray, type NpyDtype } from './npy.js';
+export { DEFAULT_PLY_COMMENT, decodePly, encodePly, type DecodedPly, type PlyPointCloud } from './ply.js';
+export { countUsableDepth, gatherPointColors, unprojectDepth } from './unproject.js';
