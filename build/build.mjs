@@ -21,7 +21,13 @@ const node = {
 await Promise.all([
   esbuild({
     ...node,
-    entryPoints: { cli: 'main/cli-entry.ts', core: 'main/core-entry.ts', app: 'main/app/main.ts' },
+    entryPoints: {
+      cli: 'main/cli-entry.ts',
+      core: 'main/core-entry.ts',
+      app: 'main/app/main.ts',
+      // Loaded by main/engine-host/inferenceHost.ts with new Worker(); must sit next to the bundles.
+      'inference-worker': 'main/engine-host/inferenceWorker.ts',
+    },
     outdir: 'dist/main',
   }),
   // A sandboxed preload must be CommonJS and may only require 'electron'.

@@ -9,6 +9,7 @@ import type { ArtifactId } from '../common/ids.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { readJsonBody } from './body.js';
 import { DeadlineTracker, isPromise, type RequestLifetime } from './deadline.js';
+import { readMultipart, type UploadedFile } from './multipart.js';
 import { ContractRouter } from './router.js';
 import type { Principal } from './principal.js';
 
@@ -25,6 +26,8 @@ export interface HandlerInput<E extends EndpointDef> {
   params: ParamsOf<E>;
   query: QueryOf<E>;
   body: BodyOf<E>;
+  /** The uploaded file of a multipart endpoint (`upload` in the contract); undefined otherwise. */
+  file: E['upload'] extends object ? UploadedFile : undefined;
   principal: Principal | null;
   /** Aborts when the route's deadline passes or the client goes away. */
   signal: AbortSignal;
@@ -58,10 +61,17 @@ export function buildRouter(
     const timeoutMs = ep.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const validate = deps.validateResponses;
 
-    const finish = (ctx: Context, lifetime: RequestLifetime, pre: Prepared, body: unknown): void | Promise<void> => {
+    const finish = (
+      ctx: Context,
+      lifetime: RequestLifetime,
+      pre: Prepared,
+      body: unknown,
+      file?: UploadedFile,
+    ): void | Promise<void> => {
       const input = {
         ...pre,
         body,
+        file,
         ctx,
         get signal() {
           return lifetime.signal();
@@ -85,6 +95,12 @@ export function buildRouter(
         const principal = authenticate(ctx, ep.auth, deps.auth, artifactId);
         ctx.state.principal = principal;
         const pre: Prepared = { params, query: parse(ep.query, ctx.query, 'query'), principal };
+        const upload = ep.upload;
+        if (upload) {
+          return readMultipart(ctx, upload).then(({ file, fields }) =>
+            finish(ctx, lifetime, pre, parse(upload.fields, fields, 'body'), file),
+          );
+        }
         if (!ep.body) return finish(ctx, lifetime, pre, undefined);
         const schema = ep.body;
         return readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) =>

@@ -9,7 +9,9 @@ import { PRODUCT_NAME, VERSION } from '../common/version.js';
 import type { Core } from '../core/core.js';
 import { SlidingWindowLimiter } from '../core/rateLimiter.js';
 import { hashToken, perMinuteLimits } from './auth.js';
+import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
 import { artifactHandlers } from './handlers/artifacts.js';
+import { depthHandlers } from './handlers/depth.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   processMetrics?: boolean;
   /** How often expired artifacts are removed; 0 disables the timer. */
   cleanupIntervalMs?: number;
+  /** The inference side; default: one made from the core and the environment (closed with the server). */
+  depthEngine?: DepthEngine;
 }
 
 export const OPENAPI_INFO = {
@@ -64,11 +68,13 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
   const metrics = observe({ logger: options.logger, processMetrics: options.processMetrics ?? true });
   const limiter = new SlidingWindowLimiter();
   const openapi = buildOpenApi(contract, OPENAPI_INFO);
+  const engine = options.depthEngine ?? createDepthEngine(core, options.logger);
   const handlers: Handlers = {
     ...metaHandlers({ db: core.db, version: VERSION, startedAtMs: Date.now(), registry: metrics.registry, openapi }),
     ...keyHandlers(core.keys),
     ...artifactHandlers(core.artifacts),
     ...modelHandlers(core.models),
+    ...depthHandlers(engine.depth, core.artifacts),
   };
   const router = buildRouter(contract, handlers, {
     auth: {
@@ -97,7 +103,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     )
     .use(router.middleware())
     .use(serveRenderer(options.rendererDir ?? null));
-  return { app, router, limiter, registry: metrics.registry, openapi };
+  return { app, router, limiter, registry: metrics.registry, openapi, engine };
 }
 
 export interface RunningServer {
@@ -163,7 +169,11 @@ export async function startServer(
       new Promise<void>((resolve) => {
         clearInterval(sweep);
         if (cleanup) clearInterval(cleanup);
-        server.close(() => resolve());
+        server.close(() => {
+          // Only an engine this server made is its to stop.
+          if (options.depthEngine) resolve();
+          else void built.engine.close().then(resolve, resolve);
+        });
         server.closeAllConnections();
       }),
   };

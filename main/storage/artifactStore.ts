@@ -13,6 +13,8 @@ export interface PutOptions {
   filename: string;
   ownerKeyId: ApiKeyId | null;
   ttlMs?: number;
+  /** The content's SHA-256 (hex) when the caller already computed it off the event loop. */
+  sha256?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export class ArtifactStore {
 
   /** Stores `data` and indexes it. Allocates one temp file; cost is one hash pass and one write. */
   async put(data: Uint8Array, options: PutOptions): Promise<ArtifactRow> {
-    const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+    const sha256 = options.sha256 ?? crypto.createHash('sha256').update(data).digest('hex');
     const createdAt = this.now();
     const row: ArtifactRow = {
       id: `art_${crypto.randomBytes(12).toString('hex')}` as ArtifactId,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { startServer, type ServerOptions } from '../../main/api/server.js';
 import type { Plan } from '../../main/common/plans.js';
-import { openCore, type Core } from '../../main/core/core.js';
+import { openCore, type Core, type OpenCoreOptions } from '../../main/core/core.js';
 
 /** A fresh, empty data folder under the OS temp dir; removed by the returned function. */
 export function tmpDataDir(prefix = 'sf-test-'): { dir: string; remove: () => void } {
@@ -23,9 +23,12 @@ export interface TestServer {
 }
 
 /** The real server on a real loopback port over a real SQLite file in a temp data folder. */
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ServerOptions> = {},
+  coreOptions: Omit<OpenCoreOptions, 'dataDir'> = {},
+): Promise<TestServer> {
   const data = tmpDataDir();
-  const core = openCore({ dataDir: data.dir });
+  const core = openCore({ ...coreOptions, dataDir: data.dir });
   const desktopToken = 'test-desktop-token-0123456789abcdef';
   const server = await startServer(core, {
     port: 0,

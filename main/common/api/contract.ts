@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointDef } from './endpoint.js';
+import { depthEndpoints } from './depthContract.js';
 import { modelEndpoints } from './modelsContract.js';
 import {
   ApiKeySchema,
@@ -138,6 +139,7 @@ export const contract = {
     response: { status: 200, description: 'The link and when it expires.', schema: ArtifactLinkSchema },
   }),
   ...modelEndpoints,
+  ...depthEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;

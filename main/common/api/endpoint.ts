@@ -24,6 +24,8 @@ export interface EndpointDef {
   readonly query?: z.ZodObject;
   /** JSON request body. */
   readonly body?: z.ZodType;
+  /** A multipart/form-data body instead: one file part plus text fields (validated by `fields`). */
+  readonly upload?: UploadDef;
   readonly response: {
     readonly status: number;
     readonly description: string;
@@ -39,6 +41,15 @@ export interface EndpointDef {
   readonly bodyLimitBytes?: number;
 }
 
+export interface UploadDef {
+  /** Form field name of the file part. */
+  readonly file: string;
+  readonly fileDescription: string;
+  /** Text fields; values arrive as strings, so schemas coerce. */
+  readonly fields: z.ZodObject;
+  readonly maxFileBytes: number;
+}
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -52,12 +63,17 @@ type InferIn<S> = S extends z.ZodType ? z.input<S> : undefined;
 
 export type ParamsOf<E extends EndpointDef> = Infer<E['params']>;
 export type QueryOf<E extends EndpointDef> = Infer<E['query']>;
-export type BodyOf<E extends EndpointDef> = Infer<E['body']>;
+export type BodyOf<E extends EndpointDef> = E['upload'] extends UploadDef
+  ? z.output<E['upload']['fields']>
+  : Infer<E['body']>;
 export type ResponseOf<E extends EndpointDef> = Infer<E['response']['schema']>;
 
 /** What a client sends (zod input types: defaults may be omitted). */
 export interface RequestInput<E extends EndpointDef> {
   params: InferIn<E['params']>;
   query: InferIn<E['query']>;
-  body: InferIn<E['body']>;
+  body: E['upload'] extends UploadDef ? MultipartBody : InferIn<E['body']>;
 }
+
+/** A multipart body as the client sends it: a FormData (browser or Node) built by the caller. */
+export type MultipartBody = { readonly multipart: unknown };

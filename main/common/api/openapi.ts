@@ -73,8 +73,9 @@ export function buildOpenApi(
     const codes = new Set<ErrorCode>([
       ...AUTH_ERRORS[ep.auth],
       ...(ep.errors ?? []),
-      ...(ep.params || ep.query || ep.body ? (['validation_failed'] as const) : []),
+      ...(ep.params || ep.query || ep.body || ep.upload ? (['validation_failed'] as const) : []),
       ...(ep.body ? (['invalid_json', 'payload_too_large', 'unsupported_media_type'] as const) : []),
+      ...(ep.upload ? (['bad_request', 'payload_too_large', 'unsupported_media_type'] as const) : []),
       'host_not_allowed',
       'internal_error',
       'timeout',
@@ -104,6 +105,24 @@ export function buildOpenApi(
       operation.requestBody = {
         required: true,
         content: { 'application/json': { schema: toSchema(ep.body, 'input') } },
+      };
+    }
+    if (ep.upload) {
+      const fields = toSchema(ep.upload.fields, 'input');
+      operation.requestBody = {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: {
+                [ep.upload.file]: { type: 'string', format: 'binary', description: ep.upload.fileDescription },
+                ...((fields.properties ?? {}) as JsonObject),
+              },
+              required: [ep.upload.file, ...((fields.required ?? []) as string[])],
+            },
+          },
+        },
       };
     }
     (paths[ep.path] ??= {})[ep.method] = operation;

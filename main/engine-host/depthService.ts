@@ -1,0 +1,196 @@
+import { resolveIntrinsics, type ExplicitIntrinsics, type IntrinsicsSource } from '../../engines/core/camera.js';
+import { modelInputSize, type DepthModelSpec } from '../../engines/depth/index.js';
+import type { DepthOutput } from '../common/api/depthContract.js';
+import { DEPTH_MAX_FILE_BYTES, DEPTH_MAX_PIXELS } from '../common/api/depthContract.js';
+import { AppError } from '../common/errors.js';
+import type { ApiKeyId } from '../common/ids.js';
+import type { ModelEntry } from '../common/models.js';
+import type { ModelStore } from '../models/modelStore.js';
+import type { ArtifactStore } from '../storage/artifactStore.js';
+import type { ArtifactRow } from '../db/repos/artifacts.js';
+import { decodeImage, resizeRgb } from './image.js';
+import type { InferenceHost } from './inferenceHost.js';
+import type { DepthJobResult, PinholeIntrinsics } from './protocol.js';
+
+/** Installed models are chosen in this order when the caller names none: metric first. */
+export const DEFAULT_MODEL_ORDER = [
+  'moge-2-vits-normal',
+  'metric3d-v2-vit-small-fp16',
+  'depth-anything-v2-metric-small',
+  'depth-anything-v2-small-fp32',
+  'depth-anything-v2-small-fp16',
+  'depth-anything-v2-small-int8',
+  'pydnet-pp-448x640-local',
+];
+
+export interface DepthRequest {
+  image: Uint8Array;
+  modelId?: string | undefined;
+  intrinsics?: ExplicitIntrinsics | undefined;
+  outputs: readonly DepthOutput[];
+  ownerKeyId: ApiKeyId | null;
+  /** Name stem for the artifact files. */
+  name?: string;
+  signal?: AbortSignal;
+}
+
+export interface StoredArtifact {
+  row: ArtifactRow;
+  contentType: string;
+}
+
+export interface DepthResponse {
+  entry: ModelEntry;
+  provider: string;
+  image: { width: number; height: number; format: string; orientation: number };
+  modelInput: { width: number; height: number };
+  intrinsics: PinholeIntrinsics & { source: IntrinsicsSource; note: string };
+  result: DepthJobResult;
+  artifacts: Partial<Record<DepthOutput, StoredArtifact>>;
+  timingsMs: { decode: number; inference: number; postprocess: number; store: number; total: number };
+}
+
+const INTRINSICS_NOTE: Record<IntrinsicsSource, string> = {
+  explicit: 'as given in the request',
+  exif_35mm: 'from EXIF FocalLengthIn35mmFilm (35 mm equivalent on the diagonal)',
+  exif_focal_sensor: 'from EXIF FocalLength and the sensor size (FocalPlaneXResolution)',
+  model: 'estimated by the model from the image (no trusted focal length was available)',
+  heuristic:
+    'no focal length in the request or EXIF: assumed a 26 mm-equivalent phone main camera; pass focal_px for trustworthy metric scale',
+};
+
+/**
+ * Photo → depth: decode and orient (libvips threads), resolve intrinsics, resize to the model's
+ * input (libvips), run the model and every pixel loop in the inference worker, store artifacts.
+ * The event loop only moves buffers.
+ */
+export class DepthService {
+  constructor(
+    private readonly models: ModelStore,
+    private readonly artifacts: ArtifactStore,
+    private readonly host: InferenceHost,
+    private readonly options: { plyMaxPoints?: number; previewMaxSide?: number; maxPixels?: number } = {},
+  ) {}
+
+  /** The model a request without `model` uses: the first installed, usable one in DEFAULT_MODEL_ORDER. */
+  defaultModel(): ModelEntry | null {
+    const usable = this.models.entries().filter((e) => this.models.resolve(e.id).ok);
+    const rank = (id: string) => {
+      const i = DEFAULT_MODEL_ORDER.indexOf(id);
+      return i < 0 ? DEFAULT_MODEL_ORDER.length : i;
+    };
+    return usable.sort((a, b) => rank(a.id) - rank(b.id))[0] ?? null;
+  }
+
+  async estimate(req: DepthRequest): Promise<DepthResponse> {
+    const t0 = performance.now();
+    const { entry, file } = this.pickModel(req.modelId);
+    const decoded = await decodeImage(req.image, {
+      maxPixels: this.options.maxPixels ?? DEPTH_MAX_PIXELS,
+      maxBytes: DEPTH_MAX_FILE_BYTES,
+    });
+    const { width, height } = decoded.rgb;
+    let resolved;
+    try {
+      resolved = resolveIntrinsics({ explicit: req.intrinsics, exif: decoded.exif, width, height });
+    } catch (err) {
+      throw new AppError('validation_failed', (err as Error).message);
+    }
+    const spec = entry as unknown as DepthModelSpec;
+    const size = modelInputSize(entry.preprocess.resize, width, height);
+    const input =
+      size.width === width && size.height === height
+        ? decoded.rgb
+        : await resizeRgb(decoded.rgb, size.width, size.height, 'cubic');
+    const t1 = performance.now();
+
+    const trusted = resolved.source !== 'heuristic';
+    const result = await this.host.runDepth(
+      {
+        model: {
+          id: entry.id,
+          file,
+          signature: { inputs: entry.inputs, outputs: entry.outputs },
+          spec,
+        },
+        // The worker takes ownership of this buffer: copy when it is the decoded image itself.
+        input: { rgb: input === decoded.rgb ? input.data.slice() : input.data, width: size.width, height: size.height },
+        full: { width, height },
+        K: resolved.K,
+        trustedFocal: trusted,
+        outputs: [...req.outputs],
+        plyMaxPoints: this.options.plyMaxPoints ?? 500_000,
+        previewMaxSide: this.options.previewMaxSide ?? 1600,
+      },
+      req.signal,
+    );
+    const t2 = performance.now();
+
+    const stem = (req.name ?? 'depth').replace(/\.[^.]*$/, '') || 'depth';
+    const stored: Partial<Record<DepthOutput, StoredArtifact>> = {};
+    const names: Record<DepthOutput, string> = {
+      png16: `${stem}.depth-mm.png`,
+      npy: `${stem}.depth.npy`,
+      preview: `${stem}.depth-preview.png`,
+      mask: `${stem}.mask.png`,
+      ply: `${stem}.points.ply`,
+    };
+    await Promise.all(
+      (Object.entries(result.artifacts) as [DepthOutput, DepthJobResult['artifacts'][DepthOutput]][]).map(
+        async ([kind, a]) => {
+          if (!a) return;
+          const row = await this.artifacts.put(a.data, {
+            contentType: a.contentType,
+            filename: names[kind],
+            ownerKeyId: req.ownerKeyId,
+            sha256: a.sha256,
+          });
+          stored[kind] = { row, contentType: a.contentType };
+        },
+      ),
+    );
+    const t3 = performance.now();
+
+    const K = result.estimatedK ?? resolved.K;
+    const source: IntrinsicsSource = result.estimatedK ? 'model' : resolved.source;
+    return {
+      entry,
+      provider: result.provider,
+      image: { width, height, format: decoded.original.format, orientation: decoded.original.orientation },
+      modelInput: size,
+      intrinsics: { ...K, source, note: INTRINSICS_NOTE[source] },
+      result,
+      artifacts: stored,
+      timingsMs: {
+        decode: t1 - t0,
+        inference: result.timingsMs.inference,
+        postprocess: t2 - t1 - result.timingsMs.inference,
+        store: t3 - t2,
+        total: t3 - t0,
+      },
+    };
+  }
+
+  private pickModel(modelId: string | undefined): { entry: ModelEntry; file: string } {
+    if (modelId === undefined) {
+      const entry = this.defaultModel();
+      if (!entry) {
+        throw new AppError(
+          'model_not_installed',
+          'no depth model is installed; install one with `spatialforge models pull depth-anything-v2-small-fp32` (or POST /v1/models/{id}/pull)',
+        );
+      }
+      return { entry, file: this.models.pathOf(entry.id) };
+    }
+    const loc = this.models.resolve(modelId);
+    if (loc.ok) return { entry: loc.entry, file: loc.path };
+    switch (loc.reason) {
+      case 'unknown':
+        throw new AppError('not_found', loc.message);
+      case 'research_only':
+        throw new AppError('forbidden', loc.message);
+      default:
+        throw new AppError('model_not_installed', loc.message, { details: { model: modelId, state: loc.reason } });
+    }
+  }
+}
