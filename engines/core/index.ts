@@ -17,6 +17,14 @@ export {
   type ResolveIntrinsicsInput,
   type ResolvedIntrinsics,
 } from './camera.js';
-export { decodeNpy, encodeNpy, type DecodedNpy, type NpyArray, type NpyDtype } from './npy.js';
+export {
+  NPY_NATIVE_LITTLE_ENDIAN,
+  decodeNpy,
+  encodeNpy,
+  encodeNpyHeader,
+  type DecodedNpy,
+  type NpyArray,
+  type NpyDtype,
+} from './npy.js';
 export { DEFAULT_PLY_COMMENT, decodePly, encodePly, type DecodedPly, type PlyPointCloud } from './ply.js';
 export { countUsableDepth, gatherPointColors, unprojectDepth } from './unproject.js';

@@ -28,12 +28,13 @@ function checkShape(shape: readonly number[], length: number): void {
 }
 
 /**
- * Encodes `data` (C order, e.g. a row-major H×W depth map in metres with shape [H, W]) as an NPY
- * v1.0 file byte for byte as `numpy.save` (numpy ≥ 1.22) writes it: `{'descr': '<f4',
- * 'fortran_order': False, 'shape': (H, W), }`, space-padded and newline-terminated so the data
- * starts at a multiple of 64 bytes. Allocates the output (header + one copy of the data); O(n) copy.
+ * The NPY v1.0 header for `data` with `shape`, byte for byte as `numpy.save` (numpy ≥ 1.22) writes
+ * it: magic, version, length, then `{'descr': '<f4', 'fortran_order': False, 'shape': (H, W), }`,
+ * space-padded and newline-terminated so the data starts at a multiple of 64 bytes. Write the
+ * array's own bytes after it (little-endian hosts) to save a large map without copying it.
+ * Allocates the header only (≤ a few hundred bytes).
  */
-export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array {
+export function encodeNpyHeader(data: NpyArray, shape: readonly number[]): Uint8Array {
   checkShape(shape, data.length);
   const descr = dtypeOf(data);
   const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -45,17 +46,32 @@ export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array 
   dict += ' '.repeat(ALIGN - (unpadded % ALIGN)) + '\n';
   const headerLen = dict.length;
   if (headerLen > 0xffff) throw new RangeError('npy: header too long for format 1.0');
-  const out = new Uint8Array(10 + headerLen + data.byteLength);
+  const out = new Uint8Array(10 + headerLen);
   out.set(MAGIC, 0);
   out[6] = 1; // major version
   out[7] = 0; // minor version
   out[8] = headerLen & 0xff;
   out[9] = headerLen >>> 8;
   for (let i = 0; i < headerLen; i++) out[10 + i] = dict.charCodeAt(i);
-  const offset = 10 + headerLen;
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return out;
+}
+
+/** True when typed arrays are little-endian here, so their bytes can follow the header as they are. */
+export const NPY_NATIVE_LITTLE_ENDIAN = LITTLE_ENDIAN;
+
+/**
+ * Encodes `data` (C order, e.g. a row-major H×W depth map in metres with shape [H, W]) as a
+ * complete NPY v1.0 file, identical to `numpy.save`'s (see {@link encodeNpyHeader}). Allocates the
+ * output and copies the data (about 35 ms for a 12 MP float32 map — for maps that large, write
+ * the header and the array's bytes separately instead).
+ */
+export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array {
+  const header = encodeNpyHeader(data, shape);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  const offset = header.length;
   if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) {
-    out.set(bytes, offset);
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
   } else {
     const view = new DataView(out.buffer, offset);
     if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);

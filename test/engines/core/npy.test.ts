@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { decodeNpy, encodeNpy } from '../../../engines/core/index.js';
+import { decodeNpy, encodeNpy, encodeNpyHeader } from '../../../engines/core/index.js';
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
@@ -29,6 +29,17 @@ test('npy › header is 64-byte aligned, newline-terminated, and the data round-
   const u8 = decodeNpy(encodeNpy(new Uint8Array([7, 8, 9, 10]), [2, 2]));
   assert.equal(u8.dtype, '|u1');
   assert.deepEqual(Array.from(u8.data), [7, 8, 9, 10]);
+});
+
+test('npy › header + the array bytes is the same file (the zero-copy path for large maps)', () => {
+  const depth = new Float32Array([1.5, 2.5, 3.5, 4.5]);
+  const header = encodeNpyHeader(depth, [2, 2]);
+  assert.equal(header.length % 64, 0);
+  const joined = Buffer.concat([header, new Uint8Array(depth.buffer)]);
+  assert.deepEqual(new Uint8Array(joined), encodeNpy(depth, [2, 2]));
+  // A first axis with many digits still aligns.
+  assert.equal(encodeNpyHeader(new Uint8Array(0), [0, 123456789]).length % 64, 0);
+  assert.equal(encodeNpyHeader(new Uint8Array(3), [3]).length % 64, 0);
 });
 
 test('npy › a shape that does not match the data is refused', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TURBO_LUT, colorizeDepth } from '../../../engines/image/index.js';
 
-const rgbAt = (buf: Uint8Array, i: number) => [buf[i * 3]!, buf[i * 3 + 1]!, buf[i * 3 + 2]!];
+const rgbAt = (buf: Uint8Array, i: number): [number, number, number] => [buf[i * 3]!, buf[i * 3 + 1]!, buf[i * 3 + 2]!];
 
 test('turbo › runs dark blue → green → dark red (polynomial fit values)', () => {
   assert.equal(TURBO_LUT.length, 768);
