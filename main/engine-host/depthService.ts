@@ -1,5 +1,6 @@
-import { resolveIntrinsics, type ExplicitIntrinsics, type IntrinsicsSource } from '../../engines/core/camera.js';
-import { modelInputSize, type DepthModelSpec } from '../../engines/depth/index.js';
+import fs from 'node:fs';
+import type { ExplicitIntrinsics, IntrinsicsSource } from '../../engines/core/camera.js';
+import type { DepthModelSpec } from '../../engines/depth/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 import { DEPTH_MAX_FILE_BYTES, DEPTH_MAX_PIXELS } from '../common/api/depthContract.js';
 import { AppError } from '../common/errors.js';
@@ -8,9 +9,8 @@ import type { ModelEntry } from '../common/models.js';
 import type { ModelStore } from '../models/modelStore.js';
 import type { ArtifactStore } from '../storage/artifactStore.js';
 import type { ArtifactRow } from '../db/repos/artifacts.js';
-import { decodeImage, resizeRgb } from './image.js';
 import type { InferenceHost } from './inferenceHost.js';
-import type { DepthJobResult, PinholeIntrinsics } from './protocol.js';
+import type { DepthJobResult, PinholeIntrinsics, WrittenArtifact } from './protocol.js';
 
 /** Installed models are chosen in this order when the caller names none: metric first. */
 export const DEFAULT_MODEL_ORDER = [
@@ -60,9 +60,9 @@ const INTRINSICS_NOTE: Record<IntrinsicsSource, string> = {
 };
 
 /**
- * Photo → depth: decode and orient (libvips threads), resolve intrinsics, resize to the model's
- * input (libvips), run the model and every pixel loop in the inference worker, store artifacts.
- * The event loop only moves buffers.
+ * Photo → depth. The main thread picks the model and indexes the results; the inference worker
+ * decodes, orients, resolves intrinsics, resizes, runs the model, post-processes and writes the
+ * artifact files (see inferenceWorker.ts). The event loop never touches a pixel.
  */
 export class DepthService {
   constructor(
@@ -85,49 +85,27 @@ export class DepthService {
   async estimate(req: DepthRequest): Promise<DepthResponse> {
     const t0 = performance.now();
     const { entry, file } = this.pickModel(req.modelId);
-    const decoded = await decodeImage(req.image, {
-      maxPixels: this.options.maxPixels ?? DEPTH_MAX_PIXELS,
-      maxBytes: DEPTH_MAX_FILE_BYTES,
-    });
-    const { width, height } = decoded.rgb;
-    let resolved;
-    try {
-      resolved = resolveIntrinsics({ explicit: req.intrinsics, exif: decoded.exif, width, height });
-    } catch (err) {
-      throw new AppError('validation_failed', (err as Error).message);
-    }
-    const spec = entry as unknown as DepthModelSpec;
-    const size = modelInputSize(entry.preprocess.resize, width, height);
-    const input =
-      size.width === width && size.height === height
-        ? decoded.rgb
-        : await resizeRgb(decoded.rgb, size.width, size.height, 'cubic');
-    const t1 = performance.now();
-
-    const trusted = resolved.source !== 'heuristic';
     const result = await this.host.runDepth(
       {
         model: {
           id: entry.id,
           file,
           signature: { inputs: entry.inputs, outputs: entry.outputs },
-          spec,
+          spec: entry as unknown as DepthModelSpec,
         },
-        // The worker takes ownership of this buffer: copy when it is the decoded image itself.
-        input: { rgb: input === decoded.rgb ? input.data.slice() : input.data, width: size.width, height: size.height },
-        full: { width, height },
-        K: resolved.K,
-        trustedFocal: trusted,
+        image: req.image,
+        limits: { maxPixels: this.options.maxPixels ?? DEPTH_MAX_PIXELS, maxBytes: DEPTH_MAX_FILE_BYTES },
+        intrinsics: req.intrinsics,
         outputs: [...req.outputs],
         plyMaxPoints: this.options.plyMaxPoints ?? 500_000,
         previewMaxSide: this.options.previewMaxSide ?? 1600,
+        tmpDir: this.artifacts.tmpDir,
       },
       req.signal,
     );
-    const t2 = performance.now();
+    const t1 = performance.now();
 
     const stem = (req.name ?? 'depth').replace(/\.[^.]*$/, '') || 'depth';
-    const stored: Partial<Record<DepthOutput, StoredArtifact>> = {};
     const names: Record<DepthOutput, string> = {
       png16: `${stem}.depth-mm.png`,
       npy: `${stem}.depth.npy`,
@@ -135,38 +113,37 @@ export class DepthService {
       mask: `${stem}.mask.png`,
       ply: `${stem}.points.ply`,
     };
-    await Promise.all(
-      (Object.entries(result.artifacts) as [DepthOutput, DepthJobResult['artifacts'][DepthOutput]][]).map(
-        async ([kind, a]) => {
-          if (!a) return;
-          const row = await this.artifacts.put(a.data, {
-            contentType: a.contentType,
-            filename: names[kind],
-            ownerKeyId: req.ownerKeyId,
-            sha256: a.sha256,
-          });
-          stored[kind] = { row, contentType: a.contentType };
-        },
-      ),
-    );
-    const t3 = performance.now();
-
-    const K = result.estimatedK ?? resolved.K;
-    const source: IntrinsicsSource = result.estimatedK ? 'model' : resolved.source;
+    const written = Object.entries(result.artifacts) as [DepthOutput, WrittenArtifact][];
+    const stored: Partial<Record<DepthOutput, StoredArtifact>> = {};
+    try {
+      for (const [kind, a] of written) {
+        const row = await this.artifacts.adopt(
+          a.file,
+          { sha256: a.sha256, sizeBytes: a.bytes },
+          { contentType: a.contentType, filename: names[kind], ownerKeyId: req.ownerKeyId },
+        );
+        stored[kind] = { row, contentType: a.contentType };
+      }
+    } catch (err) {
+      await Promise.all(written.map(([, a]) => fs.promises.rm(a.file, { force: true })));
+      throw err;
+    }
+    const t2 = performance.now();
+    const source = result.intrinsics.source;
     return {
       entry,
       provider: result.provider,
-      image: { width, height, format: decoded.original.format, orientation: decoded.original.orientation },
-      modelInput: size,
-      intrinsics: { ...K, source, note: INTRINSICS_NOTE[source] },
+      image: result.image,
+      modelInput: result.modelInput,
+      intrinsics: { ...result.intrinsics.K, source, note: INTRINSICS_NOTE[source] },
       result,
       artifacts: stored,
       timingsMs: {
-        decode: t1 - t0,
+        decode: result.timingsMs.decode,
         inference: result.timingsMs.inference,
-        postprocess: t2 - t1 - result.timingsMs.inference,
-        store: t3 - t2,
-        total: t3 - t0,
+        postprocess: result.timingsMs.preprocess + result.timingsMs.postprocess,
+        store: t2 - t1,
+        total: t2 - t0,
       },
     };
   }

@@ -2,8 +2,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { AppError } from '../common/errors.js';
-import type { DepthJob, DepthJobResult, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../common/errors.js';
+import type { DepthJob, DepthJobResult, FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.js';
 
 interface Pending {
   resolve: (r: DepthJobResult) => void;
@@ -57,7 +57,12 @@ export class InferenceHost {
       });
       worker.ref(); // keep the process alive while work is outstanding (a CLI run has nothing else)
       const msg: ToWorker = { type: 'depth', jobId, ...job };
-      worker.postMessage(msg, [job.input.rgb.buffer as ArrayBuffer]);
+      worker.postMessage(
+        msg,
+        job.image.byteOffset === 0 && job.image.byteLength === job.image.buffer.byteLength
+          ? [job.image.buffer as ArrayBuffer]
+          : [],
+      );
     });
   }
 
@@ -110,8 +115,11 @@ export class InferenceHost {
   }
 }
 
-function toAppError(e: { name: string; code?: string; message: string }): Error {
-  switch (e.code) {
+function toAppError(e: WireError): Error {
+  if (e.app && e.app.code in ERROR_STATUS) {
+    return new AppError(e.app.code as ErrorCode, e.message, { details: e.app.details, headers: e.app.headers });
+  }
+  switch (e.runtime) {
     case 'signature_mismatch':
     case 'load_failed':
       return new AppError('model_invalid', e.message);

@@ -1,10 +1,13 @@
-// The inference worker: owns the onnxruntime sessions and does every pixel loop of the depth
-// pipeline, so the core's event loop never waits on a model (onnxruntime's run blocks the thread
-// that calls it) or on a 12 MP post-processing pass.
+// The inference worker: owns the onnxruntime sessions and does all of the depth pipeline that
+// touches pixels — decode, resize, inference, post-processing, encoding, hashing and writing the
+// artifact files — so the core's event loop never waits on a model (onnxruntime's run blocks the
+// thread that calls it), never runs a 12 MP loop, and never holds the big buffers (no GC pauses).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { scaleIntrinsics } from '../../engines/core/camera.js';
-import { encodeNpy } from '../../engines/core/npy.js';
+import { resolveIntrinsics, scaleIntrinsics } from '../../engines/core/camera.js';
+import { encodeNpyHeader } from '../../engines/core/npy.js';
 import { encodePly } from '../../engines/core/ply.js';
 import { gatherPointColors, unprojectDepth } from '../../engines/core/unproject.js';
 import {
@@ -12,13 +15,25 @@ import {
   extraInputs,
   imageInputName,
   interpretDepth,
+  modelInputSize,
   resampleDepth,
   rgbToPlanar,
 } from '../../engines/depth/index.js';
 import { colorizeDepth } from '../../engines/image/colormap.js';
 import { ModelPool, RuntimeError, Tensor, type Feeds } from '../../engines/runtime/index.js';
+import type { DepthOutput } from '../common/api/depthContract.js';
+import { AppError } from '../common/errors.js';
 import { encodeDepthPng16, encodeMaskPng, encodePreviewPng } from './encode.js';
-import type { DepthJob, DepthJobResult, EncodedArtifact, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { decodeImage } from './image.js';
+import type {
+  DepthJob,
+  DepthJobResult,
+  FromWorker,
+  ToWorker,
+  WireError,
+  WorkerConfig,
+  WrittenArtifact,
+} from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('inferenceWorker must run in a worker thread');
@@ -43,126 +58,175 @@ port.on('message', (msg: ToWorker) => {
 async function handle(job: DepthJob): Promise<void> {
   const ctl = new AbortController();
   running.set(job.jobId, ctl);
+  const written: string[] = [];
   try {
-    const result = await runDepth(job, ctl.signal);
-    const transfer = Object.values(result.artifacts).map((a) => a.data.buffer as ArrayBuffer);
-    post({ type: 'result', jobId: job.jobId, result }, transfer);
+    const result = await runDepth(job, ctl.signal, written);
+    post({ type: 'result', jobId: job.jobId, result });
   } catch (err) {
-    const e = err as Error & { code?: string };
-    post({
-      type: 'error',
-      jobId: job.jobId,
-      error: { name: e.name, message: e.message, ...(e instanceof RuntimeError ? { code: e.code } : {}) },
-    });
+    await Promise.all(written.map((f) => fs.promises.rm(f, { force: true })));
+    post({ type: 'error', jobId: job.jobId, error: toWire(err) });
   } finally {
     running.delete(job.jobId);
   }
 }
 
-const artifact = (data: Uint8Array, contentType: string, extension: string): EncodedArtifact => ({
-  data,
-  sha256: crypto.createHash('sha256').update(data).digest('hex'),
-  contentType,
-  extension,
-});
+function toWire(err: unknown): WireError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (e instanceof AppError)
+    return { name: e.name, message: e.message, app: { code: e.code, details: e.details, headers: { ...e.headers } } };
+  if (e instanceof RuntimeError) return { name: e.name, message: e.message, runtime: e.code };
+  return { name: e.name, message: e.message };
+}
 
-async function runDepth(job: DepthJob, signal: AbortSignal): Promise<DepthJobResult> {
+/** Hashes and writes one artifact, given in parts to spare copies, into the temp folder; the main thread adopts the file. */
+async function write(
+  job: DepthJob,
+  written: string[],
+  data: Uint8Array | Uint8Array[],
+  contentType: string,
+): Promise<WrittenArtifact> {
+  const parts = Array.isArray(data) ? data : [data];
+  const file = path.join(job.tmpDir, `depth-${crypto.randomBytes(8).toString('hex')}`);
+  written.push(file);
+  const hash = crypto.createHash('sha256');
+  for (const p of parts) hash.update(p);
+  const handle = await fs.promises.open(file, 'wx', 0o600);
+  try {
+    await handle.writev(parts);
+  } finally {
+    await handle.close();
+  }
+  return { file, sha256: hash.digest('hex'), bytes: parts.reduce((n, p) => n + p.byteLength, 0), contentType };
+}
+
+async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): Promise<DepthJobResult> {
   const t0 = performance.now();
   const { spec } = job.model;
-  const { width: mw, height: mh } = job.input;
-  const planar = rgbToPlanar(new Float32Array(3 * mw * mh), job.input.rgb, mw, mh, spec.preprocess);
+  // Decode straight to the model's input size: libvips shrinks while decoding (JPEG DCT scaling),
+  // so a 12 MP photo never exists at full size in memory. Outputs are still made at full size.
+  const decoded = await decodeImage(job.image, job.limits, {
+    size: (w, h) => modelInputSize(spec.preprocess.resize, w, h),
+    kernel: 'cubic',
+  });
+  const { width: fw, height: fh } = decoded.oriented;
+  let resolved;
+  try {
+    resolved = resolveIntrinsics({ explicit: job.intrinsics, exif: decoded.exif, width: fw, height: fh });
+  } catch (err) {
+    throw new AppError('validation_failed', (err as Error).message);
+  }
+  const input = decoded.rgb;
+  const size = { width: input.width, height: input.height };
+  const t1 = performance.now();
+
+  const { width: mw, height: mh } = size;
+  const planar = rgbToPlanar(new Float32Array(3 * mw * mh), input.data, mw, mh, spec.preprocess);
   const feeds: Feeds = { [imageInputName(spec)]: new Tensor('float32', planar, [1, 3, mh, mw]) };
   for (const [name, v] of Object.entries(extraInputs(spec)))
     feeds[name] = new Tensor('int64', BigInt64Array.of(v.value), []);
   const model = await pool.get(job.model.id, job.model.file, job.model.signature);
-  const t1 = performance.now();
-  const outputs = await model.run(feeds, { signal });
   const t2 = performance.now();
+  const outputs = await model.run(feeds, { signal });
+  const t3 = performance.now();
 
-  const { width: fw, height: fh } = job.full;
-  const Km = scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, job.K, mw / fw, mh / fh);
-  const r = interpretDepth(spec, outputs, { width: mw, height: mh, K: Km, trustedFocal: job.trustedFocal });
-  const Kfull = r.estimatedK ? scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, r.estimatedK, fw / mw, fh / mh) : null;
+  const trusted = resolved.source !== 'heuristic';
+  const Km = scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, resolved.K, mw / fw, mh / fh);
+  const r = interpretDepth(spec, outputs, { width: mw, height: mh, K: Km, trustedFocal: trusted });
+  const K = r.estimatedK ? scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, r.estimatedK, fw / mw, fh / mh) : resolved.K;
 
   // Full resolution depth: the size the caller's pixels live in.
-  const depth = mw === fw && mh === fh ? r.depth : new Float32Array(fw * fh);
-  const valid = mw === fw && mh === fh ? r.valid : new Uint8Array(fw * fh);
-  if (depth !== r.depth) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
+  const same = mw === fw && mh === fh;
+  const depth = same ? r.depth : new Float32Array(fw * fh);
+  const valid = same ? r.valid : new Uint8Array(fw * fh);
+  if (!same) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
   const stats = depthStats(depth, valid);
 
   const want = new Set(job.outputs);
   const artifacts: DepthJobResult['artifacts'] = {};
-  const encodes: Promise<void>[] = [];
-  if (want.has('png16')) {
-    encodes.push(
-      encodeDepthPng16(depth, valid, fw, fh).then((b) => {
-        artifacts.png16 = artifact(b, 'image/png', 'png');
-      }),
+  const tasks: Promise<void>[] = [];
+  const emit = (
+    kind: DepthOutput,
+    make: () => Promise<Uint8Array> | Uint8Array | Uint8Array[],
+    contentType: string,
+  ) => {
+    if (!want.has(kind)) return;
+    tasks.push(
+      Promise.resolve(make())
+        .then((data) => write(job, written, data, contentType))
+        .then((a) => {
+          artifacts[kind] = a;
+        }),
     );
-  }
-  if (want.has('mask')) {
-    encodes.push(
-      encodeMaskPng(valid, fw, fh).then((b) => {
-        artifacts.mask = artifact(b, 'image/png', 'png');
-      }),
-    );
-  }
-  if (want.has('preview')) {
-    const s = Math.min(1, job.previewMaxSide / Math.max(fw, fh));
-    const pw = Math.max(1, Math.round(fw * s));
-    const ph = Math.max(1, Math.round(fh * s));
-    let pd = depth;
-    let pv = valid;
-    if (pw !== fw || ph !== fh) {
-      pd = new Float32Array(pw * ph);
-      pv = new Uint8Array(pw * ph);
-      resampleDepth(pd, pv, depth, valid, fw, fh, pw, ph);
-    }
-    const rgb = new Uint8Array(pw * ph * 3);
-    colorizeDepth(rgb, pd, pv, { nearIsWarm: true });
-    encodes.push(
-      encodePreviewPng(rgb, pw, ph).then((b) => {
-        artifacts.preview = artifact(b, 'image/png', 'png');
-      }),
-    );
-  }
-  if (want.has('npy')) {
-    // NaN marks pixels without a valid depth: a float array has no better "unknown".
-    const out = new Float32Array(fw * fh);
-    for (let i = 0; i < out.length; i++) out[i] = valid[i] ? depth[i]! : NaN;
-    artifacts.npy = artifact(encodeNpy(out, [fh, fw]), 'application/octet-stream', 'npy');
-  }
-  if (want.has('ply')) {
-    // Points from the model-resolution map (the full map would only interpolate), capped in count.
-    const K = r.estimatedK ?? Km;
-    const stride = Math.max(1, Math.ceil(Math.sqrt((mw * mh) / job.plyMaxPoints)));
-    const cap = Math.ceil(mw / stride) * Math.ceil(mh / stride);
-    const positions = new Float32Array(cap * 3);
-    const colors = new Uint8Array(cap * 3);
-    const count = unprojectDepth(positions, r.depth, K, mw, mh, r.valid, stride);
-    gatherPointColors(colors, job.input.rgb, r.depth, mw, mh, r.valid, stride);
-    const units = r.metric ? 'metres' : 'relative (unknown scale)';
-    artifacts.ply = artifact(
-      encodePly({
+  };
+  emit('png16', () => encodeDepthPng16(depth, valid, fw, fh), 'image/png');
+  emit('mask', () => encodeMaskPng(valid, fw, fh), 'image/png');
+  emit('preview', () => preview(depth, valid, fw, fh, job.previewMaxSide), 'image/png');
+  emit(
+    'npy',
+    () => {
+      // NaN marks pixels without a valid depth: a float array has no better "unknown".
+      const out = new Float32Array(fw * fh);
+      for (let i = 0; i < out.length; i++) out[i] = valid[i] ? depth[i]! : NaN;
+      return [encodeNpyHeader(out, [fh, fw]), new Uint8Array(out.buffer)];
+    },
+    'application/octet-stream',
+  );
+  emit(
+    'ply',
+    () => {
+      // Points from the model-resolution map (the full-size one would only interpolate), capped in count.
+      const Kp = r.estimatedK ?? Km;
+      const stride = Math.max(1, Math.ceil(Math.sqrt((mw * mh) / job.plyMaxPoints)));
+      const cap = Math.ceil(mw / stride) * Math.ceil(mh / stride);
+      const positions = new Float32Array(cap * 3);
+      const colors = new Uint8Array(cap * 3);
+      const count = unprojectDepth(positions, r.depth, Kp, mw, mh, r.valid, stride);
+      gatherPointColors(colors, input.data, r.depth, mw, mh, r.valid, stride);
+      const units = r.metric ? 'metres' : 'relative (unknown scale)';
+      return encodePly({
         positions,
         colors,
         count,
         comments: [`SpatialForge depth: units ${units}; frame camera (OpenCV: x right, y down, z forward)`],
-      }),
-      'application/octet-stream',
-      'ply',
-    );
-  }
-  await Promise.all(encodes);
-  const t3 = performance.now();
+      });
+    },
+    'application/octet-stream',
+  );
+  await Promise.all(tasks);
+  const t4 = performance.now();
   return {
     provider: model.provider,
+    image: { width: fw, height: fh, format: decoded.original.format, orientation: decoded.original.orientation },
+    modelInput: size,
+    intrinsics: { K, source: r.estimatedK ? 'model' : resolved.source },
     metric: r.metric,
     scaleSource: r.scaleSource,
     meaning: r.meaning,
-    estimatedK: Kfull,
     stats: { min: stats.min, median: stats.median, max: stats.max, validFraction: stats.validFraction },
     artifacts,
-    timingsMs: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
+    timingsMs: { decode: t1 - t0, preprocess: t2 - t1, inference: t3 - t2, postprocess: t4 - t3 },
   };
+}
+
+/** A colour-mapped preview, at most `maxSide` pixels on its longer side. */
+async function preview(
+  depth: Float32Array,
+  valid: Uint8Array,
+  fw: number,
+  fh: number,
+  maxSide: number,
+): Promise<Uint8Array> {
+  const s = Math.min(1, maxSide / Math.max(fw, fh));
+  const pw = Math.max(1, Math.round(fw * s));
+  const ph = Math.max(1, Math.round(fh * s));
+  let pd = depth;
+  let pv = valid;
+  if (pw !== fw || ph !== fh) {
+    pd = new Float32Array(pw * ph);
+    pv = new Uint8Array(pw * ph);
+    resampleDepth(pd, pv, depth, valid, fw, fh, pw, ph);
+  }
+  const rgb = new Uint8Array(pw * ph * 3);
+  colorizeDepth(rgb, pd, pv, { nearIsWarm: true });
+  return encodePreviewPng(rgb, pw, ph);
 }

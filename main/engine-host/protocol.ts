@@ -1,3 +1,4 @@
+import type { ExplicitIntrinsics, IntrinsicsSource } from '../../engines/core/camera.js';
 import type { DepthModelSpec, ScaleSource } from '../../engines/depth/index.js';
 import type { ModelSignature, Provider } from '../../engines/runtime/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
@@ -22,40 +23,49 @@ export interface DepthJob {
   type: 'depth';
   jobId: number;
   model: { id: string; file: string; signature: ModelSignature; spec: DepthModelSpec };
-  /** The image resized to the model input, packed RGB. */
-  input: { rgb: Uint8Array; width: number; height: number };
-  /** Size of the oriented original; full-resolution outputs are made at this size. */
-  full: { width: number; height: number };
-  /** Intrinsics of the oriented original. */
-  K: PinholeIntrinsics;
-  trustedFocal: boolean;
+  /** The uploaded file, as received (transferred, not copied). */
+  image: Uint8Array;
+  limits: { maxPixels: number; maxBytes: number };
+  intrinsics: ExplicitIntrinsics | undefined;
   outputs: DepthOutput[];
   plyMaxPoints: number;
   previewMaxSide: number;
+  /** Folder the worker writes artifact files into (the artifact store's temp folder). */
+  tmpDir: string;
 }
 
-export interface EncodedArtifact {
-  data: Uint8Array;
+/** An artifact file the worker wrote into `tmpDir`, hashed there. */
+export interface WrittenArtifact {
+  file: string;
   sha256: string;
+  bytes: number;
   contentType: string;
-  extension: string;
 }
 
 export interface DepthJobResult {
   provider: Provider;
+  image: { width: number; height: number; format: string; orientation: number };
+  modelInput: { width: number; height: number };
+  intrinsics: { K: PinholeIntrinsics; source: IntrinsicsSource };
   metric: boolean;
   scaleSource: ScaleSource;
   meaning: string;
-  /** Set when the model estimated the focal (MoGe-2 without trusted intrinsics); full resolution. */
-  estimatedK: PinholeIntrinsics | null;
   stats: { min: number; median: number; max: number; validFraction: number };
-  artifacts: Partial<Record<DepthOutput, EncodedArtifact>>;
-  timingsMs: { preprocess: number; inference: number; postprocess: number };
+  artifacts: Partial<Record<DepthOutput, WrittenArtifact>>;
+  timingsMs: { decode: number; preprocess: number; inference: number; postprocess: number };
+}
+
+/** An error crossing the thread boundary; `app` errors keep their code, status and details. */
+export interface WireError {
+  name: string;
+  message: string;
+  app?: { code: string; details: unknown; headers: Record<string, string> };
+  runtime?: string;
 }
 
 export type ToWorker = DepthJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
 
 export type FromWorker =
   | { type: 'result'; jobId: number; result: DepthJobResult }
-  | { type: 'error'; jobId: number; error: { name: string; code?: string; message: string } }
+  | { type: 'error'; jobId: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; message: string; fields?: Record<string, unknown> };

@@ -68,6 +68,45 @@ export class ArtifactStore {
     return row;
   }
 
+  /** Where producers off the main thread write files for {@link adopt}: same file system as the blobs. */
+  get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+
+  /**
+   * Indexes a file another thread already wrote under {@link tmpDir}, with its SHA-256 computed
+   * there, and moves it into place — the event loop never touches the bytes. The row is inserted
+   * before the rename (same ordering as `put`); a blob that already exists keeps its file.
+   */
+  async adopt(
+    tmpFile: string,
+    facts: { sha256: string; sizeBytes: number },
+    options: Omit<PutOptions, 'sha256'>,
+  ): Promise<ArtifactRow> {
+    if (path.dirname(path.resolve(tmpFile)) !== path.resolve(this.tmpDir)) {
+      throw new Error(`adopt: ${tmpFile} is not in the artifact temp folder`);
+    }
+    const createdAt = this.now();
+    const row: ArtifactRow = {
+      id: `art_${crypto.randomBytes(12).toString('hex')}` as ArtifactId,
+      sha256: facts.sha256,
+      sizeBytes: facts.sizeBytes,
+      contentType: options.contentType,
+      filename: sanitizeFilename(options.filename),
+      ownerKeyId: options.ownerKeyId,
+      createdAt,
+      expiresAt: createdAt + (options.ttlMs ?? DEFAULT_ARTIFACT_TTL_MS),
+    };
+    const dest = this.blobPath(facts.sha256);
+    this.repo.insert(row);
+    if (fs.existsSync(dest)) await fs.promises.rm(tmpFile, { force: true });
+    else {
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+      await fs.promises.rename(tmpFile, dest);
+    }
+    return row;
+  }
+
   /** The row and blob path of a live artifact; 404 if unknown, 410 if expired. */
   resolve(id: ArtifactId): { row: ArtifactRow; file: string } {
     const row = this.repo.get(id);

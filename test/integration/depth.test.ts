@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeNpy } from '../../engines/core/npy.js';
@@ -238,6 +239,7 @@ describe('POST /v1/depth', () => {
     assert.equal(huge.status, 413);
     const after = s.core.db.prepare('SELECT COUNT(*) AS n FROM artifacts').get() as { n: number };
     assert.equal(after.n, before.n, 'failed requests stored no artifact');
+    assert.deepEqual(fs.readdirSync(s.core.artifacts.tmpDir), [], 'and left no temp file behind');
   });
 
   it('needs an API key', async () => {
