@@ -107,7 +107,7 @@ export class DepthService {
 
     const stem = (req.name ?? 'depth').replace(/\.[^.]*$/, '') || 'depth';
     const names: Record<DepthOutput, string> = {
-      png16: `${stem}.depth-mm.png`,
+      png16: result.metric ? `${stem}.depth-mm.png` : `${stem}.depth-rel1000.png`,
       npy: `${stem}.depth.npy`,
       preview: `${stem}.depth-preview.png`,
       mask: `${stem}.mask.png`,
