@@ -119,6 +119,22 @@ describe('POST /v1/depth', () => {
     assert.equal(mm[240 * 640 + 320], Math.round(expected * 1000));
   });
 
+  it('takes the focal length from EXIF (35 mm equivalent) when the request gives none, and says so', async () => {
+    const colour = [10, 20, 30];
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .jpeg({ quality: 100 })
+      .withExif({ IFD0: { Make: 'Test', Model: 'Cam' }, IFD2: { FocalLengthIn35mmFilm: '50', FocalLength: '6' } })
+      .toBuffer();
+    const r = await post(jpeg, { model: 'tiny-metric3d', outputs: 'npy' }, 'exif.jpg');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.intrinsics.source, 'exif_35mm');
+    const f = (50 * Math.hypot(640, 480)) / Math.hypot(36, 24);
+    close(r.body.intrinsics.fx, f, 1e-6, 'fx');
+    const fModel = 0.5 * ((f * 686) / 640 + (f * 518) / 480);
+    // JPEG may move a flat colour by a level or so: compare with the tolerance of ±2 levels per channel.
+    close(r.body.stats.median!, (rawOut(colour) * fModel) / 1000, (0.875 * 2 * fModel) / 1000, 'median');
+  });
+
   it('keeps Depth Anything V2 metric output in metres, ignoring the focal length', async () => {
     const white = [255, 255, 255];
     const r = await post(await twoTone(64, 48, 0, white, white), { model: 'tiny-da2-metric', focal_px: '100' });
