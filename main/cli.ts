@@ -8,21 +8,26 @@ import { apiKeyView } from './api/handlers/keys.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startServer } from './api/server.js';
 import { openCore, type Core } from './core/core.js';
 import { createLogger, flushLogger } from './core/logger.js';
+import { CliError } from './cli/errors.js';
+import { registerDepthCommand } from './cli/depth.js';
+import { registerModelCommands, type ProgressSink } from './cli/models.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
 import { resolveDataDir } from './storage/dataDir.js';
 
-/** A failure the user can act on: printed as `error: …` without a stack, exit code 1. */
-export class CliError extends Error {}
+export { CliError };
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Raw progress output (a bar when it is a TTY); without it, progress is printed as lines to `err`. */
+  progress?: ProgressSink;
 }
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(t + '\n'),
   err: (t) => process.stderr.write(t + '\n'),
+  progress: process.stderr,
 };
 
 function parsePort(value: string): number {
@@ -45,13 +50,19 @@ export function buildCli(io: CliIo = defaultIo): Command {
     .description(`${PRODUCT_NAME} — measurements, depth, poses and 3D from photos and videos, on this computer.`)
     .version(VERSION, '-v, --version')
     .option('--data-dir <dir>', 'data folder (default: per-OS location, or $SPATIALFORGE_DATA_DIR)')
+    .option('--research-mode', 'allow research-only and unclear model weights (or SPATIALFORGE_RESEARCH_MODE=1)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
   const dataDir = () => resolveDataDir(program.opts<{ dataDir?: string }>().dataDir);
+  // The flag turns research mode on; without it openCore reads SPATIALFORGE_RESEARCH_MODE.
+  const coreOptions = () => ({
+    dataDir: dataDir(),
+    ...(program.opts<{ researchMode?: boolean }>().researchMode && { researchMode: true }),
+  });
   const withCore = async <T>(fn: (core: Core) => T | Promise<T>): Promise<T> => {
-    const core = openCore({ dataDir: dataDir() });
+    const core = openCore(coreOptions());
     try {
       return await fn(core);
     } finally {
@@ -73,8 +84,9 @@ export function buildCli(io: CliIo = defaultIo): Command {
         .default('info'),
     )
     .action(async (opts: { port: number; host: string; allowHost?: string[]; logLevel: string }) => {
-      const dir = dataDir();
-      const core = openCore({ dataDir: dir });
+      const options = coreOptions();
+      const dir = options.dataDir;
+      const core = openCore(options);
       const logger = createLogger(opts.logLevel);
       if (!isLoopback(opts.host)) {
         io.err(
@@ -111,6 +123,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
       io.err(`${PRODUCT_NAME} ${VERSION} listening on ${server.url} (data: ${dir})`);
       io.err(`Open the app: ${server.url}/#token=${token}`);
       io.err(`API reference: ${server.url}/docs`);
+      if (core.models.researchMode) io.err('Research mode is on: research-only model weights are allowed.');
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         void server.close().then(() => {
@@ -182,6 +195,9 @@ export function buildCli(io: CliIo = defaultIo): Command {
       });
     });
 
+  registerModelCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
+  registerDepthCommand(program, { out: io.out, err: io.err, withCore });
+
   program
     .command('doctor')
     .description('check this installation: versions, data folder, ONNX execution providers, ffmpeg, disk')
@@ -212,7 +228,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     if (err instanceof CliError) {
       io.err(`error: ${err.message}`);
-      return 1;
+      return err.exitCode;
     }
     io.err(`error: ${(err as Error).message}`);
     return 1;

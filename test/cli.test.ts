@@ -78,6 +78,9 @@ describe('spatialforge CLI', () => {
       ['keys', '--help'],
       ['keys', 'create', '--help'],
       ['doctor', '--help'],
+      ['models', '--help'],
+      ['models', 'pull', '--help'],
+      ['models', 'import', '--help'],
     ]) {
       const r = await run(args);
       assert.equal(r.code, 0, args.join(' '));

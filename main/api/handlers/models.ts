@@ -70,25 +70,23 @@ export function modelHandlers(
       store.entry(params.id); // 404 before the stream starts
       const stream = new PassThrough();
       let ended = false;
-      const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
-      const finish = () => {
-        if (ended) return;
-        ended = true;
-        clearInterval(heartbeat);
-        unsubscribe?.();
-      };
-      let unsubscribe: (() => void) | undefined;
-      stream.on('close', finish);
       stream.write(': model events\n\n'); // flushes the headers at once
-      unsubscribe = store.subscribe(params.id, (event) => {
+      const heartbeat = setInterval(() => ended || stream.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+      const unsubscribe = store.subscribe(params.id, (event) => {
         if (ended) return;
         stream.write(sse(event));
-        if (event.type !== 'progress') {
-          finish();
-          stream.end();
-        }
+        if (event.type === 'progress') return;
+        ended = true;
+        stream.end();
       });
-      if (ended) unsubscribe();
+      const stop = () => {
+        ended = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+      };
+      // Ends after done/error, or when the client goes away (Koa destroys the body stream).
+      if (ended) stop();
+      else stream.on('close', stop);
       return {
         raw: true,
         contentType: 'text/event-stream',
