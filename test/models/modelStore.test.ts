@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { AppError } from '../../main/common/errors.js';
 import type { ModelEntry } from '../../main/common/models.js';
-import type { ModelEvent } from '../../main/models/modelStore.js';
+import { loadManifest } from '../../main/models/manifest.js';
+import { ModelStore, type ModelEvent } from '../../main/models/modelStore.js';
+import { createModelRepo } from '../../main/db/repos/models.js';
 import { filesUnder, makeBlob, openStore, serveBlob, sha256, testEntry } from './helpers.js';
 
 const BLOB = makeBlob(300_000, 7);
@@ -385,6 +387,39 @@ describe('ModelStore › import, verify, remove', () => {
       assert.equal(f.store.get(ID).installed, null);
       await assert.rejects(f.store.remove(ID), isAppError('not_found', /not installed/));
       await assert.rejects(f.store.remove('../etc'), isAppError('bad_request', /not a model id/));
+    } finally {
+      f.close();
+    }
+  });
+});
+
+describe('ModelStore › the real local PyDNet++ file', () => {
+  test('imports with the bundled manifest’s size and SHA-256 (research mode)', async (t) => {
+    const file = path.resolve('..', 'shared', 'data', 'depth-model-pydnet', 'pydnet_pp_448x640.onnx');
+    if (!fs.existsSync(file)) {
+      t.skip(`${file} is absent`);
+      return;
+    }
+    const real = loadManifest();
+    const f = openStore(real.models, { researchMode: true });
+    try {
+      const s = await f.store.import(file, 'pydnet-pp-448x640-local');
+      assert.equal(s.state, 'installed');
+      const loc = f.store.resolve('pydnet-pp-448x640-local');
+      assert.ok(loc.ok);
+      assert.equal(loc.entry.family, 'pydnet');
+      assert.equal(loc.sha256, 'ee6c0766cfa09ebf57e2288612a64e6278f07559797df7a74effdd50241ac485');
+      // The same install, seen without research mode: refused at use, with the reason.
+      const strict = new ModelStore({
+        dataDir: f.dir,
+        repo: createModelRepo(f.db),
+        researchMode: false,
+        manifest: real,
+      });
+      const refused = strict.resolve('pydnet-pp-448x640-local');
+      assert.equal(refused.ok, false);
+      assert.equal(!refused.ok && refused.reason, 'research_only');
+      assert.throws(() => strict.pathOf('pydnet-pp-448x640-local'), isAppError('forbidden', /research-only/));
     } finally {
       f.close();
     }
