@@ -33,7 +33,6 @@ const data = tmpDataDir('sf-bench-depth-');
 const set = tinyModelSet();
 const core = openCore({ dataDir: data.dir, researchMode: true, modelManifest: set.manifest });
 let modelId: string;
-let modelFile: string;
 let inputName: string;
 let width: number;
 let height: number;
@@ -46,7 +45,7 @@ if (real) {
   await installTiny(core, set, [modelId]);
   [inputName, width, height] = ['pixel_values', 518, 518];
 }
-modelFile = core.models.pathOf(modelId);
+const modelFile = core.models.pathOf(modelId);
 console.log(`model ${modelId} (${real ? 'real' : 'tiny, generated'}), input ${width}×${height}, ${RUNS} runs each`);
 
 // A photo-like test image at the native size (the TUM frame resized, or noise).
