@@ -28,3 +28,4 @@ export {
 } from './npy.js';
 export { DEFAULT_PLY_COMMENT, decodePly, encodePly, type DecodedPly, type PlyPointCloud } from './ply.js';
 export { countUsableDepth, gatherPointColors, unprojectDepth } from './unproject.js';
+export { distortPixel, undistortPixel, type Distortion } from './distortion.js';
