@@ -99,32 +99,42 @@ async function write(
   return { file, sha256: hash.digest('hex'), bytes: parts.reduce((n, p) => n + p.byteLength, 0), contentType };
 }
 
-async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): Promise<DepthJobResult> {
+interface DepthSource {
+  model: DepthJob['model'];
+  image: Uint8Array;
+  limits: DepthJob['limits'];
+  intrinsics: DepthJob['intrinsics'];
+}
+
+/**
+ * The shared front of every depth-based job: decode (straight to the model's input size: libvips
+ * shrinks while decoding, so a 12 MP photo never exists at full size in memory), resolve
+ * intrinsics on the upright full-size image, run the model, interpret its outputs, and resample
+ * the depth to full size — the size the caller's pixel coordinates live in.
+ */
+async function inferDepth(src: DepthSource, signal: AbortSignal) {
   const t0 = performance.now();
-  const { spec } = job.model;
-  // Decode straight to the model's input size: libvips shrinks while decoding (JPEG DCT scaling),
-  // so a 12 MP photo never exists at full size in memory. Outputs are still made at full size.
-  const decoded = await decodeImage(job.image, job.limits, {
+  const { spec } = src.model;
+  const decoded = await decodeImage(src.image, src.limits, {
     size: (w, h) => modelInputSize(spec.preprocess.resize, w, h),
     kernel: 'cubic',
   });
   const { width: fw, height: fh } = decoded.oriented;
   let resolved;
   try {
-    resolved = resolveIntrinsics({ explicit: job.intrinsics, exif: decoded.exif, width: fw, height: fh });
+    resolved = resolveIntrinsics({ explicit: src.intrinsics, exif: decoded.exif, width: fw, height: fh });
   } catch (err) {
     throw new AppError('validation_failed', (err as Error).message);
   }
   const input = decoded.rgb;
-  const size = { width: input.width, height: input.height };
+  const { width: mw, height: mh } = input;
   const t1 = performance.now();
 
-  const { width: mw, height: mh } = size;
   const planar = rgbToPlanar(new Float32Array(3 * mw * mh), input.data, mw, mh, spec.preprocess);
   const feeds: Feeds = { [imageInputName(spec)]: new Tensor('float32', planar, [1, 3, mh, mw]) };
   for (const [name, v] of Object.entries(extraInputs(spec)))
     feeds[name] = new Tensor('int64', BigInt64Array.of(v.value), []);
-  const model = await pool.get(job.model.id, job.model.file, job.model.signature);
+  const model = await pool.get(src.model.id, src.model.file, src.model.signature);
   const t2 = performance.now();
   const outputs = await model.run(feeds, { signal });
   const t3 = performance.now();
@@ -133,12 +143,32 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
   const Km = scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, resolved.K, mw / fw, mh / fh);
   const r = interpretDepth(spec, outputs, { width: mw, height: mh, K: Km, trustedFocal: trusted });
   const K = r.estimatedK ? scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, r.estimatedK, fw / mw, fh / mh) : resolved.K;
-
-  // Full resolution depth: the size the caller's pixels live in.
   const same = mw === fw && mh === fh;
   const depth = same ? r.depth : new Float32Array(fw * fh);
   const valid = same ? r.valid : new Uint8Array(fw * fh);
   if (!same) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
+  return {
+    decoded,
+    input,
+    size: { width: mw, height: mh },
+    full: { width: fw, height: fh },
+    r,
+    Km,
+    K,
+    source: r.estimatedK ? ('model' as const) : resolved.source,
+    depth,
+    valid,
+    provider: model.provider,
+    times: { t0, t1, t2, t3 },
+  };
+}
+
+async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): Promise<DepthJobResult> {
+  const d = await inferDepth(job, signal);
+  const { input, size, r, Km, K, depth, valid, decoded } = d;
+  const { width: mw, height: mh } = size;
+  const { width: fw, height: fh } = d.full;
+  const { t0, t1, t2, t3 } = d.times;
   const stats = depthStats(depth, valid);
 
   const want = new Set(job.outputs);
@@ -195,10 +225,10 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
   await Promise.all(tasks);
   const t4 = performance.now();
   return {
-    provider: model.provider,
+    provider: d.provider,
     image: { width: fw, height: fh, format: decoded.original.format, orientation: decoded.original.orientation },
     modelInput: size,
-    intrinsics: { K, source: r.estimatedK ? 'model' : resolved.source },
+    intrinsics: { K, source: d.source },
     metric: r.metric,
     scaleSource: r.scaleSource,
     meaning: r.meaning,
