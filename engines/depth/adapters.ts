@@ -1,4 +1,4 @@
-import { depthStats } from './maps.js';
+import { depthStats, type DepthStats } from './maps.js';
 import { recoverFocalShift } from './moge.js';
 import type { Normalisation, ResizeRule } from './preprocess.js';
 
@@ -40,6 +40,8 @@ export interface InterpretedDepth {
   meaning: string;
   /** Intrinsics the model estimated (MoGe-2), at model resolution; null otherwise. */
   estimatedK: PinholeK | null;
+  /** Min, median, max and valid fraction of `depth` over `valid`. */
+  stats: DepthStats;
 }
 
 export interface InterpretContext {
@@ -85,12 +87,13 @@ function need(outputs: Record<string, RawOutput>, name: string): RawOutput {
   return o;
 }
 
-/** Divides by the median of valid values so a relative map reads "1 = typical distance". */
-function normaliseMedian(depth: Float32Array, valid: Uint8Array): void {
-  const { median } = depthStats(depth, valid);
-  if (!(median > 0)) return;
-  const k = 1 / median;
+/** Divides by the median of valid values so a relative map reads "1 = typical distance"; returns the new stats. */
+function normaliseMedian(depth: Float32Array, valid: Uint8Array): DepthStats {
+  const s = depthStats(depth, valid);
+  if (!(s.median > 0)) return s;
+  const k = 1 / s.median;
   for (let i = 0; i < depth.length; i++) depth[i] = depth[i]! * k;
+  return { ...s, min: s.min * k, median: 1, max: s.max * k };
 }
 
 /**
@@ -124,9 +127,9 @@ export function interpretDepth(
           valid[i] = 1;
         }
       }
-      normaliseMedian(depth, valid);
       return {
         ...base,
+        stats: normaliseMedian(depth, valid),
         metric: false,
         scaleSource: 'none',
         meaning:
@@ -142,9 +145,9 @@ export function interpretDepth(
           valid[i] = 1;
         }
       }
-      normaliseMedian(depth, valid);
       return {
         ...base,
+        stats: normaliseMedian(depth, valid),
         metric: false,
         scaleSource: 'none',
         meaning: 'relative depth (model output divided by its median); grows with distance; unknown scale and shift',
@@ -160,6 +163,7 @@ export function interpretDepth(
       }
       return {
         ...base,
+        stats: depthStats(depth, valid),
         metric: true,
         scaleSource: 'model_metric',
         meaning: `metric depth in metres as the model predicts it (range up to ${maxM} m; the model does not use the focal length)`,
@@ -177,6 +181,7 @@ export function interpretDepth(
       }
       return {
         ...base,
+        stats: depthStats(depth, valid),
         metric: true,
         scaleSource: 'canonical_focal',
         meaning: `metric depth in metres: canonical-camera output × focal_px / ${canonical}`,
@@ -201,6 +206,7 @@ export function interpretDepth(
       const fPx = focal * halfDiag;
       return {
         ...base,
+        stats: depthStats(depth, valid),
         metric: true,
         scaleSource: 'point_map',
         estimatedK: known === undefined ? { fx: fPx, fy: fPx, cx: width / 2, cy: height / 2 } : null,

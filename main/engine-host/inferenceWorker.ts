@@ -11,7 +11,6 @@ import { encodeNpyHeader } from '../../engines/core/npy.js';
 import { encodePly } from '../../engines/core/ply.js';
 import { gatherPointColors, unprojectDepth } from '../../engines/core/unproject.js';
 import {
-  depthStats,
   extraInputs,
   imageInputName,
   interpretDepth,
@@ -147,6 +146,9 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
   const depth = same ? r.depth : new Float32Array(fw * fh);
   const valid = same ? r.valid : new Uint8Array(fw * fh);
   if (!same) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
+  // NaN marks "no depth" in the map itself (the NPY carries it as is); every consumer also
+  // checks the mask. The model-size map is shared with the point cloud, which skips NaN too.
+  for (let i = 0; i < depth.length; i++) if (valid[i] === 0) depth[i] = NaN;
   return {
     decoded,
     input,
@@ -169,7 +171,8 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
   const { width: mw, height: mh } = size;
   const { width: fw, height: fh } = d.full;
   const { t0, t1, t2, t3 } = d.times;
-  const stats = depthStats(depth, valid);
+  // Statistics of the model-resolution map: the full-size one only interpolates it.
+  const stats = r.stats;
 
   const want = new Set(job.outputs);
   const artifacts: DepthJobResult['artifacts'] = {};
@@ -193,12 +196,7 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
   emit('preview', () => preview(depth, valid, fw, fh, job.previewMaxSide), 'image/png');
   emit(
     'npy',
-    () => {
-      // NaN marks pixels without a valid depth: a float array has no better "unknown".
-      const out = new Float32Array(fw * fh);
-      for (let i = 0; i < out.length; i++) out[i] = valid[i] ? depth[i]! : NaN;
-      return [encodeNpyHeader(out, [fh, fw]), new Uint8Array(out.buffer)];
-    },
+    () => [encodeNpyHeader(depth, [fh, fw]), new Uint8Array(depth.buffer, depth.byteOffset, depth.byteLength)],
     'application/octet-stream',
   );
   emit(
