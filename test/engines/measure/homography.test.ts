@@ -23,7 +23,7 @@ function sheetScene(sheetYawRad = 0.2) {
 
 /** camFromPlane of the sheet: plane origin at TL, X along uAxis, Y along vAxis, Z = X × Y. */
 function trueCamFromPlane(s: ReturnType<typeof sheetScene>) {
-  const { R: Rc, t: tc } = s.scene.camFromWorld;
+  const Rc = s.scene.camFromWorld.R;
   const u = s.sheet.uAxisW;
   const v = s.sheet.vAxisW;
   const w: V3 = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
