@@ -116,7 +116,8 @@ describe('planePoseFromHomography', () => {
       const truth = trueCamFromPlane(s);
       for (let k = 0; k < 9; k++)
         assert.ok(Math.abs(pose.camFromPlaneR[k]! - truth.R[k]!) < 1e-9, `yaw ${yaw} R[${k}]`);
-      for (let k = 0; k < 3; k++) assert.ok(Math.abs(pose.camFromPlaneT[k]! - truth.t[k]) < 1e-9, `yaw ${yaw} t[${k}]`);
+      for (let k = 0; k < 3; k++)
+        assert.ok(Math.abs(pose.camFromPlaneT[k]! - truth.t[k]!) < 1e-9, `yaw ${yaw} t[${k}]`);
       assert.ok(Math.abs(pose.columnRatio - 1) < 1e-9);
       // The plane's depth along any pixel ray matches the rendered floor depth (pixel centres).
       const k = 300 * 640 + 120;
