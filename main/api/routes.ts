@@ -59,15 +59,7 @@ export function buildRouter(
     const validate = deps.validateResponses;
 
     const finish = (ctx: Context, lifetime: RequestLifetime, pre: Prepared, body: unknown): void | Promise<void> => {
-      const input = {
-        ...pre,
-        body,
-        ctx,
-        get signal() {
-          return lifetime.signal();
-        },
-      };
-      const out = handler(input as HandlerInput<EndpointDef>);
+      const out = handler(new Input(pre, body, ctx, lifetime));
       if (!isPromise(out)) return send(ctx, ep, out, validate);
       return out.then((value) => {
         if (!lifetime.expired() && !ctx.res.destroyed) send(ctx, ep, value, validate);
@@ -84,7 +76,8 @@ export function buildRouter(
         const artifactId = name === 'getArtifact' ? (params as { id: ArtifactId }).id : undefined;
         const principal = authenticate(ctx, ep.auth, deps.auth, artifactId);
         ctx.state.principal = principal;
-        const pre: Prepared = { params, query: parse(ep.query, ctx.query, 'query'), principal };
+        // `ctx.query` parses the query string: only routes that declare a query pay for it.
+        const pre: Prepared = { params, query: ep.query ? parse(ep.query, ctx.query, 'query') : undefined, principal };
         if (!ep.body) return finish(ctx, lifetime, pre, undefined);
         const schema = ep.body;
         return readJsonBody(ctx, ep.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES).then((raw) =>
@@ -100,6 +93,33 @@ interface Prepared {
   params: unknown;
   query: unknown;
   principal: Principal | null;
+}
+
+/**
+ * A handler's input. A class rather than an object literal with a getter: the literal's accessor
+ * is defined at run time on every request, which costs more than the rest of a trivial handler.
+ */
+class Input implements HandlerInput<EndpointDef> {
+  readonly params: ParamsOf<EndpointDef>;
+  readonly query: QueryOf<EndpointDef>;
+  readonly body: BodyOf<EndpointDef>;
+  readonly principal: Principal | null;
+
+  constructor(
+    pre: Prepared,
+    body: unknown,
+    readonly ctx: Context,
+    private readonly lifetime: RequestLifetime,
+  ) {
+    this.params = pre.params as ParamsOf<EndpointDef>;
+    this.query = pre.query as QueryOf<EndpointDef>;
+    this.body = body as BodyOf<EndpointDef>;
+    this.principal = pre.principal;
+  }
+
+  get signal(): AbortSignal {
+    return this.lifetime.signal();
+  }
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body'): unknown {
