@@ -41,8 +41,8 @@ export function authenticate(ctx: Context, mode: AuthMode, deps: AuthDeps, artif
     return { kind: 'signed', keyId: null };
   }
 
-  const apiKey = ctx.get('x-api-key');
-  if (apiKey) {
+  const apiKey = ctx.req.headers['x-api-key']; // a repeated header arrives joined into one string
+  if (typeof apiKey === 'string' && apiKey !== '') {
     const row = deps.keys.authenticate(apiKey);
     if (!row) throw new AppError('unauthorized', 'the API key is not valid or has been revoked');
     if (mode === 'admin' && row.plan !== 'admin') throw new AppError('forbidden', 'this endpoint needs an admin key');
@@ -66,10 +66,12 @@ function desktop(ctx: Context, deps: AuthDeps): Principal {
 
 function limit(ctx: Context, row: ApiKeyRow, deps: AuthDeps): void {
   const perMinute = deps.perMinute[row.plan];
+  // Plain string values straight onto the response: Koa's `ctx.set` adds a layer per header.
+  const res = ctx.res;
   if (perMinute !== null) {
     const d = deps.limiter.check(row.id, perMinute);
-    ctx.set('X-RateLimit-Limit', String(d.limit));
-    ctx.set('X-RateLimit-Remaining', String(d.remaining));
+    res.setHeader('X-RateLimit-Limit', String(d.limit));
+    res.setHeader('X-RateLimit-Remaining', String(d.remaining));
     if (!d.allowed) {
       throw new AppError('rate_limited', `more than ${perMinute} requests in a minute; retry in ${d.retryAfterS} s`, {
         headers: { 'Retry-After': String(d.retryAfterS) },
@@ -92,9 +94,9 @@ function limit(ctx: Context, row: ApiKeyRow, deps: AuthDeps): void {
     });
   }
   if (quota !== null) {
-    ctx.set('X-Quota-Limit', String(quota));
-    ctx.set('X-Quota-Remaining', String(Math.max(0, quota - usage.used)));
-    ctx.set('X-Quota-Reset', new Date(usage.resetsAtMs).toISOString());
+    res.setHeader('X-Quota-Limit', String(quota));
+    res.setHeader('X-Quota-Remaining', String(Math.max(0, quota - usage.used)));
+    res.setHeader('X-Quota-Reset', new Date(usage.resetsAtMs).toISOString());
   }
 }
 

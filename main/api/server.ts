@@ -15,6 +15,7 @@ import { depthHandlers } from './handlers/depth.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
+import { coalesceWrites } from './middleware/coalesce.js';
 import { errorEnvelope } from './middleware/errors.js';
 import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
 import { observe } from './middleware/observe.js';
@@ -54,6 +55,7 @@ export const OPENAPI_INFO = {
 
 /**
  * Builds the Koa application. Middleware order is deliberate, outermost first:
+ * 0. write coalescing — responses ready in one event-loop turn are written together at its end;
  * 1. request id — everything after, logs and errors included, can name the request;
  * 2. log line and metrics — outside the error envelope, so they see the final status;
  * 3. security headers — set before anything can throw, so error responses carry them too;
@@ -91,6 +93,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
   const app = new Koa({ proxy: false });
   app.silent = true; // errors are logged by our middleware, with the request id
   app
+    .use(coalesceWrites())
     .use(requestId())
     .use(metrics.middleware)
     .use(securityHeaders())

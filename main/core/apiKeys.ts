@@ -26,14 +26,17 @@ export const KEY_CACHE_MS = 1_000;
  */
 export class ApiKeyService {
   private readonly dummyHmac: Buffer;
+  /** The secret as a key object: HMAC setup then skips converting the buffer on every request. */
+  private readonly hmacKey: crypto.KeyObject;
   private readonly cache = new Map<ApiKeyId, { row: ApiKeyRow; loadedAtMs: number }>();
 
   constructor(
     private readonly keys: ApiKeyRepo,
     private readonly usage: UsageMeter,
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly now: () => number = Date.now,
   ) {
+    this.hmacKey = crypto.createSecretKey(secret);
     this.dummyHmac = this.hmac('sf_000000000000_' + 'A'.repeat(43));
   }
 
@@ -113,6 +116,6 @@ export class ApiKeyService {
   }
 
   private hmac(key: string): Buffer {
-    return crypto.createHmac('sha256', this.secret).update(key).digest();
+    return crypto.createHmac('sha256', this.hmacKey).update(key).digest();
   }
 }

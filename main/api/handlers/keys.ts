@@ -8,8 +8,24 @@ import type { Handlers } from '../routes.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function apiKeyView(keys: ApiKeyService, row: ApiKeyRow): z.output<typeof ApiKeySchema> {
+// A period's reset instant is the same for every request of the month: format it once.
+let lastReset = { ms: NaN, iso: '' };
+const resetIso = (ms: number) => (lastReset.ms === ms ? lastReset : (lastReset = { ms, iso: iso(ms)! })).iso;
+
+type UsageView = z.output<typeof ApiKeySchema>['usage'];
+
+function usageView(keys: ApiKeyService, row: ApiKeyRow): UsageView {
   const u = keys.usageOf(row);
+  return {
+    period: u.period,
+    used: u.used,
+    monthly_quota: u.monthlyQuota,
+    per_minute: u.perMinute,
+    resets_at: resetIso(u.resetsAtMs),
+  };
+}
+
+export function apiKeyView(keys: ApiKeyService, row: ApiKeyRow): z.output<typeof ApiKeySchema> {
   return {
     id: row.id,
     name: row.name,
@@ -17,13 +33,7 @@ export function apiKeyView(keys: ApiKeyService, row: ApiKeyRow): z.output<typeof
     created_at: new Date(row.createdAt).toISOString(),
     last_used_at: iso(row.lastUsedAt),
     revoked_at: iso(row.revokedAt),
-    usage: {
-      period: u.period,
-      used: u.used,
-      monthly_quota: u.monthlyQuota,
-      per_minute: u.perMinute,
-      resets_at: new Date(u.resetsAtMs).toISOString(),
-    },
+    usage: usageView(keys, row),
   };
 }
 
@@ -33,8 +43,7 @@ export function keyHandlers(keys: ApiKeyService): Pick<Handlers, 'me' | 'listKey
       if (principal?.kind === 'api_key') {
         const row = keys.get(principal.keyId);
         if (!row) throw new AppError('unauthorized', 'the API key no longer exists');
-        const view = apiKeyView(keys, row);
-        return { kind: 'api_key', key_id: row.id, name: row.name, plan: row.plan, usage: view.usage };
+        return { kind: 'api_key', key_id: row.id, name: row.name, plan: row.plan, usage: usageView(keys, row) };
       }
       return { kind: 'desktop', key_id: null, name: 'desktop app', plan: 'admin', usage: null };
     },

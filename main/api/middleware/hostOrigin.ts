@@ -21,16 +21,23 @@ export function hostnameOf(host: string): string | null {
  */
 export function hostAndOriginCheck(options: { allowedHostnames: readonly string[]; port: () => number }): Middleware {
   const allowed = new Set(options.allowedHostnames.map((h) => h.toLowerCase()));
+  // Clients send the same Host on every request: remember the last one found allowed.
+  let lastAllowedHost: string | null = null;
   return (ctx, next) => {
-    const hostname = hostnameOf(ctx.get('host'));
-    if (!hostname || !allowed.has(hostname)) {
-      throw new AppError('host_not_allowed', 'the Host header names a host this server does not answer for');
+    const headers = ctx.req.headers;
+    const host = headers.host ?? '';
+    if (host !== lastAllowedHost) {
+      const hostname = hostnameOf(host);
+      if (!hostname || !allowed.has(hostname)) {
+        throw new AppError('host_not_allowed', 'the Host header names a host this server does not answer for');
+      }
+      lastAllowedHost = host;
     }
-    const origin = ctx.get('origin');
+    const origin = headers.origin;
     if (origin && !isAllowedOrigin(origin, allowed, options.port())) {
       throw new AppError('origin_not_allowed', 'cross-origin requests are not allowed');
     }
-    const site = ctx.get('sec-fetch-site');
+    const site = headers['sec-fetch-site'];
     if (site === 'cross-site' && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       throw new AppError('origin_not_allowed', 'cross-site requests are not allowed');
     }

@@ -28,13 +28,20 @@ const COMMON: [string, string][] = [
   ['Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()'],
 ];
 
+function isApiPath(path: string): boolean {
+  for (let i = 0; i < API_PREFIXES.length; i++) if (path.startsWith(API_PREFIXES[i]!)) return true;
+  return false;
+}
+
 /** Security headers on every response, errors included (set before anything can throw). */
 export function securityHeaders(): Middleware {
   return (ctx, next) => {
     const res = ctx.res;
-    const api = API_PREFIXES.some((p) => ctx.path.startsWith(p));
-    res.setHeader('Content-Security-Policy', api ? API_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY);
-    for (const [name, value] of COMMON) res.setHeader(name, value);
+    res.setHeader(
+      'Content-Security-Policy',
+      isApiPath(ctx.path) ? API_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY,
+    );
+    for (let i = 0; i < COMMON.length; i++) res.setHeader(COMMON[i]![0], COMMON[i]![1]);
     return next();
   };
 }
