@@ -18,6 +18,21 @@ export interface Usage {
 /** How long a key row is trusted from memory; a revocation made by another process (the CLI) takes effect within it. */
 export const KEY_CACHE_MS = 1_000;
 
+interface CacheEntry {
+  row: ApiKeyRow;
+  loadedAtMs: number;
+  /** The exact key string whose HMAC matched `row` since it was loaded; null until one does. */
+  verified: string | null;
+}
+
+/** Equality of two strings in time that depends only on their lengths. */
+function equalConstantTime(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /**
  * API keys. Only HMAC-SHA256(dataFolderSecret, key) is stored; a stolen database alone does not
  * yield usable keys. Lookup is by the key's public id, then a constant-time comparison of HMACs.
@@ -28,7 +43,7 @@ export class ApiKeyService {
   private readonly dummyHmac: Buffer;
   /** The secret as a key object: HMAC setup then skips converting the buffer on every request. */
   private readonly hmacKey: crypto.KeyObject;
-  private readonly cache = new Map<ApiKeyId, { row: ApiKeyRow; loadedAtMs: number }>();
+  private readonly cache = new Map<ApiKeyId, CacheEntry>();
 
   constructor(
     private readonly keys: ApiKeyRepo,
@@ -54,12 +69,23 @@ export class ApiKeyService {
     return { row: { ...row, lastUsedAt: null, revokedAt: null }, key };
   }
 
-  /** The active key row for a presented key, or null. Timing does not depend on which check failed. */
+  /**
+   * The active key row for a presented key, or null. Timing does not depend on which check failed.
+   * A key whose HMAC matched within the row's cache window (`KEY_CACHE_MS`) is recognised by a
+   * constant-time string comparison instead of a new HMAC: the HMAC costs more than the rest of a
+   * trivial request. So the plaintext of a key used in the last second stays in this process's
+   * memory for at most that second — where the request that carried it is anyway.
+   */
   authenticate(presented: string): ApiKeyRow | null {
     const match = KEY_PATTERN.exec(presented);
-    const row = match ? this.cached(`key_${match[1]}` as ApiKeyId) : undefined;
-    const given = this.hmac(presented);
-    const equal = crypto.timingSafeEqual(given, row ? row.keyHmac : this.dummyHmac);
+    const entry = match ? this.entry(`key_${match[1]}` as ApiKeyId) : undefined;
+    const row = entry?.row;
+    let equal: boolean;
+    if (entry && entry.verified !== null && equalConstantTime(entry.verified, presented)) equal = true;
+    else {
+      equal = crypto.timingSafeEqual(this.hmac(presented), row ? row.keyHmac : this.dummyHmac);
+      if (entry && equal) entry.verified = presented;
+    }
     if (!row || !equal || row.revokedAt !== null) return null;
     const at = this.now();
     // Record use at most once a minute, so the hot path rarely writes for it.
@@ -71,7 +97,7 @@ export class ApiKeyService {
   }
 
   get(id: ApiKeyId): ApiKeyRow | undefined {
-    return this.cached(id);
+    return this.entry(id)?.row;
   }
 
   list(includeRevoked: boolean): ApiKeyRow[] {
@@ -103,16 +129,20 @@ export class ApiKeyService {
     };
   }
 
-  /** The row from memory if loaded within `KEY_CACHE_MS`, else from the database. */
-  private cached(id: ApiKeyId): ApiKeyRow | undefined {
+  /** The row from memory if loaded within `KEY_CACHE_MS`, else from the database (forgetting the verified key). */
+  private entry(id: ApiKeyId): CacheEntry | undefined {
     const at = this.now();
     const hit = this.cache.get(id);
-    if (hit && at - hit.loadedAtMs < KEY_CACHE_MS) return hit.row;
+    if (hit && at - hit.loadedAtMs < KEY_CACHE_MS) return hit;
     const row = this.keys.get(id);
-    if (row) this.cache.set(id, { row, loadedAtMs: at });
-    else this.cache.delete(id);
-    if (this.cache.size > 10_000) this.cache.clear();
-    return row;
+    if (!row) {
+      this.cache.delete(id);
+      return undefined;
+    }
+    if (this.cache.size >= 10_000) this.cache.clear();
+    const fresh: CacheEntry = { row, loadedAtMs: at, verified: null };
+    this.cache.set(id, fresh);
+    return fresh;
   }
 
   private hmac(key: string): Buffer {

@@ -36,6 +36,29 @@ test('api keys › format, authentication, revocation, and per-folder secrets', 
   }
 });
 
+test('api keys › a key recognised from the verified cache still rejects its look-alikes, and is checked again after the window', () => {
+  const d = tmpDataDir();
+  let clock = 1_000_000;
+  const core = openCore({ dataDir: d.dir, now: () => clock });
+  try {
+    const { key, row } = core.keys.create('ci', 'pro');
+    assert.equal(core.keys.authenticate(key)?.id, row.id); // verified by HMAC, remembered
+    assert.equal(core.keys.authenticate(key)?.id, row.id); // recognised from memory
+    const lastChar = key.at(-1) === 'A' ? 'B' : 'A';
+    assert.equal(core.keys.authenticate(key.slice(0, -1) + lastChar), null, 'same id, other secret');
+    assert.equal(core.keys.authenticate(key)?.id, row.id, 'a failed look-alike does not evict the real key');
+    // Another process revokes it (straight in the database): within the cache window it still
+    // works; past the window the row is reloaded and the key refused.
+    core.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(clock, row.id);
+    assert.equal(core.keys.authenticate(key)?.id, row.id);
+    clock += 1_000;
+    assert.equal(core.keys.authenticate(key), null);
+  } finally {
+    core.close();
+    d.remove();
+  }
+});
+
 test('quota › consume counts up to the limit and then refuses without counting', () => {
   const d = tmpDataDir();
   const core = openCore({ dataDir: d.dir });
