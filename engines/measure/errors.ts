@@ -6,12 +6,12 @@
 export type MeasureErrorCode =
   'point_outside' | 'identical_points' | 'degenerate_reference' | 'no_scale' | 'no_depth_at_point';
 
-/** Suggested HTTP status per code: 400 for malformed clicks and references, 422 for a valid
- * request the image cannot answer (no scale, no depth where the user clicked). */
+/** Suggested HTTP status per code: all 422 — the request is well formed, but these clicks,
+ * this reference or this image cannot give a measurement (main/common/errors.ts agrees). */
 export const MEASURE_ERROR_STATUS: Readonly<Record<MeasureErrorCode, number>> = {
-  point_outside: 400,
-  identical_points: 400,
-  degenerate_reference: 400,
+  point_outside: 422,
+  identical_points: 422,
+  degenerate_reference: 422,
   no_scale: 422,
   no_depth_at_point: 422,
 };

@@ -135,18 +135,15 @@ function solve(s: ReferenceSamples, t: Float64Array, withShift: boolean, out: Af
   out.withShift = withShift;
   out.inliers = n;
   const params = withShift ? 2 : 1;
-  if (n < params + 2) {
+  const fail = () => {
     out.scale = out.shift = out.residualSigma = NaN;
     out.covSS = out.covSB = out.covBB = NaN;
-    return;
-  }
+  };
+  if (n < params + 2) return fail();
   let i00: number, i01: number, i11: number;
   if (withShift) {
     const det = n * sdd - sd * sd;
-    if (!(det > 1e-12 * n * sdd)) {
-      out.scale = out.shift = NaN;
-      return;
-    }
+    if (!(det > 1e-12 * n * sdd)) return fail();
     out.scale = (n * sdt - sd * st) / det;
     out.shift = (st - out.scale * sd) / n;
     // (AᵀA)⁻¹ for rows [d, 1].

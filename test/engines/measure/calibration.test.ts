@@ -98,10 +98,12 @@ describe('measureDistance › sigma is calibrated (|error| ≤ sigma in 60–85%
     check(t, 'in-plane homography', ctx);
   });
 
-  it('(b) off-plane points through the depth fit, metric map 15% off with 3% per-pixel noise', (ctx) => {
+  it('(b) off-plane points through the depth fit, metric map 15% off with 3% per-pixel noise (distance and depth)', (ctx) => {
     const g = gaussian(mulberry32(201));
     const u = mulberry32(202);
     const t = tally();
+    let depthCovered = 0;
+    let depthN = 0;
     const depthM = new Float32Array(fx.scene.depthM.length);
     for (let trial = 0; trial < TRIALS; trial++) {
       for (let i = 0; i < depthM.length; i++) depthM[i] = fx.scene.depthM[i]! * 1.15 * (1 + DEPTH_NOISE * g());
@@ -130,8 +132,15 @@ describe('measureDistance › sigma is calibrated (|error| ≤ sigma in 60–85%
       assert.equal(r.scaleSource, 'reference_depth_fit');
       assert.equal(r.pointSource[0], 'depth_map');
       record(t, r, dist(a.world, b.world));
+      // The depth used at p1, against the true depth along the clicked ray's true point.
+      const zTrue = fx.scene.camFromWorldPoint(a.world)[2];
+      depthN++;
+      if (Math.abs(r.depthUsedM[0] - zTrue) <= r.depthSigmaM[0]) depthCovered++;
     }
     check(t, 'off-plane depth fit', ctx);
+    const depthCoverage = depthCovered / depthN;
+    ctx.diagnostic(`off-plane depth at p1: coverage ${(depthCoverage * 100).toFixed(1)}% over ${depthN}`);
+    assert.ok(depthCoverage >= 0.6 && depthCoverage <= 0.85, `depth coverage ${depthCoverage}`);
   });
 
   it('(c) a known length on the floor rescaling a metric map 20% short with 3% per-pixel noise', (ctx) => {
