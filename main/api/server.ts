@@ -12,6 +12,7 @@ import { hashToken, perMinuteLimits } from './auth.js';
 import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
 import { artifactHandlers } from './handlers/artifacts.js';
 import { depthHandlers } from './handlers/depth.js';
+import { measureHandlers } from './handlers/measure.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
@@ -77,6 +78,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...artifactHandlers(core.artifacts),
     ...modelHandlers(core.models),
     ...depthHandlers(engine.depth, core.artifacts),
+    ...measureHandlers(engine.depth),
   };
   const router = buildRouter(contract, handlers, {
     auth: {

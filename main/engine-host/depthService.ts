@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { ExplicitIntrinsics, IntrinsicsSource } from '../../engines/core/camera.js';
+import type { Distortion } from '../../engines/core/distortion.js';
 import type { DepthModelSpec } from '../../engines/depth/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 import { DEPTH_MAX_FILE_BYTES, DEPTH_MAX_PIXELS } from '../common/api/depthContract.js';
@@ -10,7 +11,7 @@ import type { ModelStore } from '../models/modelStore.js';
 import type { ArtifactStore } from '../storage/artifactStore.js';
 import type { ArtifactRow } from '../db/repos/artifacts.js';
 import type { InferenceHost } from './inferenceHost.js';
-import type { DepthJobResult, PinholeIntrinsics, WrittenArtifact } from './protocol.js';
+import type { DepthJobResult, MeasureJob, MeasureJobResult, PinholeIntrinsics, WrittenArtifact } from './protocol.js';
 
 /** Installed models are chosen in this order when the caller names none: metric first. */
 export const DEFAULT_MODEL_ORDER = [
@@ -32,6 +33,25 @@ export interface DepthRequest {
   /** Name stem for the artifact files. */
   name?: string;
   signal?: AbortSignal;
+}
+
+export interface MeasureRequest {
+  image: Uint8Array;
+  modelId?: string | undefined;
+  intrinsics?: ExplicitIntrinsics | undefined;
+  distortion?: Distortion | undefined;
+  p1: [number, number];
+  p2: [number, number];
+  reference?: MeasureJob['reference'];
+  onPlane: 'auto' | boolean;
+  clickSigmaPx: number;
+  signal?: AbortSignal;
+}
+
+export interface MeasureResponse {
+  entry: ModelEntry | null;
+  result: MeasureJobResult;
+  intrinsics: PinholeIntrinsics & { source: IntrinsicsSource; note: string };
 }
 
 export interface StoredArtifact {
@@ -148,13 +168,57 @@ export class DepthService {
     };
   }
 
-  private pickModel(modelId: string | undefined): { entry: ModelEntry; file: string } {
+  /**
+   * Two pixels → metres (engines/measure), with a depth model when the measurement needs one: a
+   * reference rectangle with `onPlane: true` never does; with `'auto'` the model is used when one
+   * is installed (or named); everything else needs one.
+   */
+  async measure(req: MeasureRequest): Promise<MeasureResponse> {
+    const rectangle = req.reference?.kind === 'rectangle';
+    let picked: { entry: ModelEntry; file: string } | null = null;
+    if (!(rectangle && req.onPlane === true)) {
+      if (rectangle && req.onPlane === 'auto' && req.modelId === undefined) {
+        const entry = this.defaultModel();
+        picked = entry ? { entry, file: this.models.pathOf(entry.id) } : null;
+      } else picked = this.pickModel(req.modelId, 'measuring off a reference plane needs depth');
+    }
+    const result = await this.host.runMeasure(
+      {
+        model: picked
+          ? {
+              id: picked.entry.id,
+              file: picked.file,
+              signature: { inputs: picked.entry.inputs, outputs: picked.entry.outputs },
+              spec: picked.entry as unknown as DepthModelSpec,
+            }
+          : null,
+        image: req.image,
+        limits: { maxPixels: this.options.maxPixels ?? DEPTH_MAX_PIXELS, maxBytes: DEPTH_MAX_FILE_BYTES },
+        intrinsics: req.intrinsics,
+        distortion: req.distortion,
+        p1: req.p1,
+        p2: req.p2,
+        reference: req.reference,
+        onPlane: req.onPlane,
+        clickSigmaPx: req.clickSigmaPx,
+      },
+      req.signal,
+    );
+    const source = result.intrinsics.source;
+    return {
+      entry: picked?.entry ?? null,
+      result,
+      intrinsics: { ...result.intrinsics.K, source, note: INTRINSICS_NOTE[source] },
+    };
+  }
+
+  private pickModel(modelId: string | undefined, why = ''): { entry: ModelEntry; file: string } {
     if (modelId === undefined) {
       const entry = this.defaultModel();
       if (!entry) {
         throw new AppError(
           'model_not_installed',
-          'no depth model is installed; install one with `spatialforge models pull depth-anything-v2-small-fp32` (or POST /v1/models/{id}/pull)',
+          `${why ? `${why}, and ` : ''}no depth model is installed; install one with \`spatialforge models pull depth-anything-v2-small-fp32\` (or POST /v1/models/{id}/pull)`,
         );
       }
       return { entry, file: this.models.pathOf(entry.id) };

@@ -6,7 +6,14 @@ import { DepthService } from './depthService.js';
 import { InferenceHost } from './inferenceHost.js';
 import type { WorkerConfig } from './protocol.js';
 
-export { DepthService, DEFAULT_MODEL_ORDER, type DepthRequest, type DepthResponse } from './depthService.js';
+export {
+  DepthService,
+  DEFAULT_MODEL_ORDER,
+  type DepthRequest,
+  type DepthResponse,
+  type MeasureRequest,
+  type MeasureResponse,
+} from './depthService.js';
 export { InferenceHost } from './inferenceHost.js';
 
 /**

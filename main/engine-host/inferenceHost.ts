@@ -3,10 +3,19 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../common/errors.js';
-import type { DepthJob, DepthJobResult, FromWorker, ToWorker, WireError, WorkerConfig } from './protocol.js';
+import type {
+  DepthJob,
+  DepthJobResult,
+  FromWorker,
+  MeasureJob,
+  MeasureJobResult,
+  ToWorker,
+  WireError,
+  WorkerConfig,
+} from './protocol.js';
 
 interface Pending {
-  resolve: (r: DepthJobResult) => void;
+  resolve: (r: DepthJobResult | MeasureJobResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -39,16 +48,24 @@ export class InferenceHost {
   ) {}
 
   runDepth(job: Omit<DepthJob, 'type' | 'jobId'>, signal?: AbortSignal): Promise<DepthJobResult> {
+    return this.run<DepthJobResult>((jobId) => ({ type: 'depth', jobId, ...job }), job.image, signal);
+  }
+
+  runMeasure(job: Omit<MeasureJob, 'type' | 'jobId'>, signal?: AbortSignal): Promise<MeasureJobResult> {
+    return this.run<MeasureJobResult>((jobId) => ({ type: 'measure', jobId, ...job }), job.image, signal);
+  }
+
+  private run<R>(make: (jobId: number) => ToWorker, image: Uint8Array, signal?: AbortSignal): Promise<R> {
     if (signal?.aborted) return Promise.reject(new AppError('timeout', 'the request was cancelled'));
     const worker = this.ensure();
     const jobId = this.nextId++;
-    return new Promise<DepthJobResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const onAbort = () => this.send({ type: 'cancel', jobId });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(jobId, {
         resolve: (r) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(r);
+          resolve(r as R);
         },
         reject: (e) => {
           signal?.removeEventListener('abort', onAbort);
@@ -56,13 +73,9 @@ export class InferenceHost {
         },
       });
       worker.ref(); // keep the process alive while work is outstanding (a CLI run has nothing else)
-      const msg: ToWorker = { type: 'depth', jobId, ...job };
-      worker.postMessage(
-        msg,
-        job.image.byteOffset === 0 && job.image.byteLength === job.image.buffer.byteLength
-          ? [job.image.buffer as ArrayBuffer]
-          : [],
-      );
+      // The upload moves to the worker without a copy when it owns its whole buffer (never a pooled slice).
+      const whole = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength;
+      worker.postMessage(make(jobId), whole ? [image.buffer as ArrayBuffer] : []);
     });
   }
 

@@ -6,7 +6,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { resolveIntrinsics, scaleIntrinsics } from '../../engines/core/camera.js';
+import {
+  resolveIntrinsics,
+  scaleIntrinsics,
+  type Intrinsics,
+  type IntrinsicsSource,
+} from '../../engines/core/camera.js';
+import { undistortPixel } from '../../engines/core/distortion.js';
 import { encodeNpyHeader } from '../../engines/core/npy.js';
 import { encodePly } from '../../engines/core/ply.js';
 import { gatherPointColors, unprojectDepth } from '../../engines/core/unproject.js';
@@ -19,12 +25,15 @@ import {
   rgbToPlanar,
 } from '../../engines/depth/index.js';
 import { colorizeDepth } from '../../engines/image/colormap.js';
+import { MeasureError, measureDistance, type DepthMapInput, type Reference } from '../../engines/measure/index.js';
 import { ModelPool, RuntimeError, Tensor, type Feeds } from '../../engines/runtime/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 import { AppError } from '../common/errors.js';
 import { encodeDepthPng16, encodeMaskPng, encodePreviewPng } from './encode.js';
 import { decodeImage } from './image.js';
 import type {
+  MeasureJob,
+  MeasureJobResult,
   DepthJob,
   DepthJobResult,
   FromWorker,
@@ -54,12 +63,12 @@ port.on('message', (msg: ToWorker) => {
   else void handle(msg);
 });
 
-async function handle(job: DepthJob): Promise<void> {
+async function handle(job: DepthJob | MeasureJob): Promise<void> {
   const ctl = new AbortController();
   running.set(job.jobId, ctl);
   const written: string[] = [];
   try {
-    const result = await runDepth(job, ctl.signal, written);
+    const result = job.type === 'depth' ? await runDepth(job, ctl.signal, written) : await runMeasure(job, ctl.signal);
     post({ type: 'result', jobId: job.jobId, result });
   } catch (err) {
     await Promise.all(written.map((f) => fs.promises.rm(f, { force: true })));
@@ -71,6 +80,8 @@ async function handle(job: DepthJob): Promise<void> {
 
 function toWire(err: unknown): WireError {
   const e = err instanceof Error ? err : new Error(String(err));
+  if (e instanceof MeasureError)
+    return { name: e.name, message: e.message, app: { code: e.code, details: e.details ?? null, headers: {} } };
   if (e instanceof AppError)
     return { name: e.name, message: e.message, app: { code: e.code, details: e.details, headers: { ...e.headers } } };
   if (e instanceof RuntimeError) return { name: e.name, message: e.message, runtime: e.code };
@@ -233,6 +244,89 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
     stats: { min: stats.min, median: stats.median, max: stats.max, validFraction: stats.validFraction },
     artifacts,
     timingsMs: { decode: t1 - t0, preprocess: t2 - t1, inference: t3 - t2, postprocess: t4 - t3 },
+  };
+}
+
+/**
+ * Two clicked pixels → metres. The depth model runs only when the measurement needs depth (a
+ * rectangle with `onPlane: true`, or with no model installed, is measured on its plane alone).
+ * Lens distortion, when given, is removed from every pixel coordinate first; the depth map itself
+ * stays as the model saw the photo, so it is sampled at the undistorted positions (a note says so).
+ */
+async function runMeasure(job: MeasureJob, signal: AbortSignal): Promise<MeasureJobResult> {
+  const t0 = performance.now();
+  const notes: string[] = [];
+  let K: Intrinsics;
+  let source: IntrinsicsSource;
+  let full: { width: number; height: number };
+  let image: DepthJobResult['image'];
+  let depth: DepthMapInput | undefined;
+  let provider: MeasureJobResult['provider'] = null;
+  let inferenceMs = 0;
+  const useDepth = job.model !== null && !(job.reference?.kind === 'rectangle' && job.onPlane === true);
+  if (useDepth && job.model) {
+    const d = await inferDepth(
+      { model: job.model, image: job.image, limits: job.limits, intrinsics: job.intrinsics },
+      signal,
+    );
+    ({ K, source, full } = d);
+    image = { ...d.full, format: d.decoded.original.format, orientation: d.decoded.original.orientation };
+    depth = { depthM: d.depth, valid: d.valid, metric: d.r.metric };
+    provider = d.provider;
+    inferenceMs = d.times.t3 - d.times.t2;
+  } else {
+    // No pixels needed: decode to a token size for validation, the upright size and EXIF.
+    const decoded = await decodeImage(job.image, job.limits, {
+      size: () => ({ width: 8, height: 8 }),
+      kernel: 'linear',
+    });
+    full = decoded.oriented;
+    try {
+      ({ K, source } = resolveIntrinsics({ explicit: job.intrinsics, exif: decoded.exif, ...full }));
+    } catch (err) {
+      throw new AppError('validation_failed', (err as Error).message);
+    }
+    image = { ...full, format: decoded.original.format, orientation: decoded.original.orientation };
+    if (job.model === null && job.reference?.kind === 'rectangle' && job.onPlane === 'auto')
+      notes.push('no depth model is installed: both points are taken to lie on the reference rectangle’s plane');
+  }
+
+  const und = (p: readonly [number, number]): [number, number] => {
+    if (!job.distortion) return [p[0], p[1]];
+    const out = [0, 0];
+    undistortPixel(out, p[0], p[1], K, job.distortion);
+    return [out[0]!, out[1]!];
+  };
+  if (job.distortion) {
+    notes.push('lens distortion removed from every pixel coordinate before measuring');
+    if (depth) notes.push('the depth map is not undistorted: it is sampled at the undistorted positions');
+  }
+  const ref = job.reference;
+  let reference: Reference | undefined;
+  if (ref?.kind === 'rectangle') {
+    const corners: number[] = [];
+    for (let i = 0; i < 4; i++) corners.push(...und([ref.corners[2 * i]!, ref.corners[2 * i + 1]!]));
+    reference = { kind: 'rectangle', corners, widthM: ref.widthM, heightM: ref.heightM };
+  } else if (ref?.kind === 'length') reference = { kind: 'length', a: und(ref.a), b: und(ref.b), lengthM: ref.lengthM };
+
+  const measurement = measureDistance({
+    p1: und(job.p1),
+    p2: und(job.p2),
+    K,
+    width: full.width,
+    height: full.height,
+    depth,
+    reference,
+    onPlane: job.model === null && job.onPlane === 'auto' ? true : job.onPlane,
+    noise: { clickPx: job.clickSigmaPx, cornerPx: job.clickSigmaPx },
+  });
+  return {
+    provider,
+    image,
+    intrinsics: { K, source },
+    measurement,
+    notes: [...notes, ...measurement.notes],
+    timingsMs: { total: performance.now() - t0, inference: inferenceMs },
   };
 }
 

@@ -1,5 +1,7 @@
 import type { ExplicitIntrinsics, IntrinsicsSource } from '../../engines/core/camera.js';
+import type { Distortion } from '../../engines/core/distortion.js';
 import type { DepthModelSpec, ScaleSource } from '../../engines/depth/index.js';
+import type { MeasureResult } from '../../engines/measure/index.js';
 import type { ModelSignature, Provider } from '../../engines/runtime/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 
@@ -63,9 +65,37 @@ export interface WireError {
   runtime?: string;
 }
 
-export type ToWorker = DepthJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
+export interface MeasureJob {
+  type: 'measure';
+  jobId: number;
+  /** Null: no depth model (only the reference plane can be used). */
+  model: DepthJob['model'] | null;
+  image: Uint8Array;
+  limits: DepthJob['limits'];
+  intrinsics: ExplicitIntrinsics | undefined;
+  distortion: Distortion | undefined;
+  p1: [number, number];
+  p2: [number, number];
+  reference:
+    | { kind: 'rectangle'; corners: number[]; widthM: number; heightM: number; label: string }
+    | { kind: 'length'; a: [number, number]; b: [number, number]; lengthM: number }
+    | undefined;
+  onPlane: 'auto' | boolean;
+  clickSigmaPx: number;
+}
+
+export interface MeasureJobResult {
+  provider: Provider | null;
+  image: DepthJobResult['image'];
+  intrinsics: DepthJobResult['intrinsics'];
+  measurement: MeasureResult;
+  notes: string[];
+  timingsMs: { total: number; inference: number };
+}
+
+export type ToWorker = DepthJob | MeasureJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
 
 export type FromWorker =
-  | { type: 'result'; jobId: number; result: DepthJobResult }
+  | { type: 'result'; jobId: number; result: DepthJobResult | MeasureJobResult }
   | { type: 'error'; jobId: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; message: string; fields?: Record<string, unknown> };

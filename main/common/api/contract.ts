@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { endpoint, type EndpointDef } from './endpoint.js';
 import { depthEndpoints } from './depthContract.js';
+import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
 import {
   ApiKeySchema,
@@ -140,6 +141,7 @@ export const contract = {
   }),
   ...modelEndpoints,
   ...depthEndpoints,
+  ...measureEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;
