@@ -10,6 +10,7 @@ import { openCore, type Core } from './core/core.js';
 import { createLogger, flushLogger } from './core/logger.js';
 import { CliError } from './cli/errors.js';
 import { registerDepthCommand } from './cli/depth.js';
+import { registerMeasureCommand } from './cli/measure.js';
 import { registerModelCommands, type ProgressSink } from './cli/models.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
@@ -197,6 +198,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
 
   registerModelCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
   registerDepthCommand(program, { out: io.out, err: io.err, withCore });
+  registerMeasureCommand(program, { out: io.out, err: io.err, withCore });
 
   program
     .command('doctor')

@@ -75,6 +75,11 @@ export interface NoiseModel {
   cornerPx?: number;
   /** 1-sigma relative error of a metric model's global scale. Default 0.10. */
   modelRelative?: number;
+  /**
+   * 1-sigma relative error of one depth-map sample beyond its window's own spread: the model's
+   * local error (roughly its AbsRel), independent between the two points. Default 0 (an exact map).
+   */
+  depthRelative?: number;
 }
 
 export interface MeasureInput {
@@ -171,6 +176,7 @@ export function measureDistance(input: MeasureInput): MeasureResult {
   const clickPx = input.noise?.clickPx ?? 0.5;
   const cornerPx = input.noise?.cornerPx ?? 0.5;
   const modelRelative = input.noise?.modelRelative ?? 0.1;
+  const depthRelative = input.noise?.depthRelative ?? 0;
   const radius = input.sampleRadiusPx ?? 2;
   const onPlaneMode = input.onPlane ?? 'auto';
 
@@ -208,7 +214,7 @@ export function measureDistance(input: MeasureInput): MeasureResult {
     s.depth + s.gradX * (x - p[0]) + s.gradY * (y - p[1]) + delta;
   const addDepthParam = (s: DepthSample | null): number => {
     theta.push(0);
-    sig.push(s ? s.sigma : 0);
+    sig.push(s ? Math.hypot(s.sigma, depthRelative * s.depth) : 0);
     group.push('depth');
     return theta.length - 1;
   };

@@ -33,6 +33,8 @@ export interface DepthRequest {
   /** Name stem for the artifact files. */
   name?: string;
   signal?: AbortSignal;
+  /** Hand the image's buffer to the worker without a copy; the caller must not use it afterwards. */
+  transferImage?: boolean;
 }
 
 export interface MeasureRequest {
@@ -46,6 +48,8 @@ export interface MeasureRequest {
   onPlane: 'auto' | boolean;
   clickSigmaPx: number;
   signal?: AbortSignal;
+  /** As in DepthRequest. */
+  transferImage?: boolean;
 }
 
 export interface MeasureResponse {
@@ -121,6 +125,7 @@ export class DepthService {
         previewMaxSide: this.options.previewMaxSide ?? 1600,
         tmpDir: this.artifacts.tmpDir,
       },
+      req.transferImage === true,
       req.signal,
     );
     const t1 = performance.now();
@@ -202,6 +207,7 @@ export class DepthService {
         onPlane: req.onPlane,
         clickSigmaPx: req.clickSigmaPx,
       },
+      req.transferImage === true,
       req.signal,
     );
     const source = result.intrinsics.source;

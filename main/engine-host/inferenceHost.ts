@@ -47,15 +47,25 @@ export class InferenceHost {
     private readonly logger: Logger,
   ) {}
 
-  runDepth(job: Omit<DepthJob, 'type' | 'jobId'>, signal?: AbortSignal): Promise<DepthJobResult> {
-    return this.run<DepthJobResult>((jobId) => ({ type: 'depth', jobId, ...job }), job.image, signal);
+  /** `transfer`: move the image's buffer to the worker instead of copying it (the caller gives it up). */
+  runDepth(job: Omit<DepthJob, 'type' | 'jobId'>, transfer: boolean, signal?: AbortSignal): Promise<DepthJobResult> {
+    return this.run<DepthJobResult>((jobId) => ({ type: 'depth', jobId, ...job }), job.image, transfer, signal);
   }
 
-  runMeasure(job: Omit<MeasureJob, 'type' | 'jobId'>, signal?: AbortSignal): Promise<MeasureJobResult> {
-    return this.run<MeasureJobResult>((jobId) => ({ type: 'measure', jobId, ...job }), job.image, signal);
+  runMeasure(
+    job: Omit<MeasureJob, 'type' | 'jobId'>,
+    transfer: boolean,
+    signal?: AbortSignal,
+  ): Promise<MeasureJobResult> {
+    return this.run<MeasureJobResult>((jobId) => ({ type: 'measure', jobId, ...job }), job.image, transfer, signal);
   }
 
-  private run<R>(make: (jobId: number) => ToWorker, image: Uint8Array, signal?: AbortSignal): Promise<R> {
+  private run<R>(
+    make: (jobId: number) => ToWorker,
+    image: Uint8Array,
+    transfer: boolean,
+    signal?: AbortSignal,
+  ): Promise<R> {
     if (signal?.aborted) return Promise.reject(new AppError('timeout', 'the request was cancelled'));
     const worker = this.ensure();
     const jobId = this.nextId++;
@@ -73,8 +83,8 @@ export class InferenceHost {
         },
       });
       worker.ref(); // keep the process alive while work is outstanding (a CLI run has nothing else)
-      // The upload moves to the worker without a copy when it owns its whole buffer (never a pooled slice).
-      const whole = image.byteOffset === 0 && image.byteLength === image.buffer.byteLength;
+      // Moved without a copy only when asked and when the view owns its whole buffer (never a pooled slice).
+      const whole = transfer && image.byteOffset === 0 && image.byteLength === image.buffer.byteLength;
       worker.postMessage(make(jobId), whole ? [image.buffer as ArrayBuffer] : []);
     });
   }

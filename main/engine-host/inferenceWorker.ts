@@ -248,6 +248,20 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
 }
 
 /**
+ * Prior 1-sigma relative error of one depth sample per model family, for the uncertainty of points
+ * measured through a depth map (after any reference fit): roughly each family's AbsRel on indoor
+ * scenes after alignment — PyDNet's as measured here on 10 real RGB-D frames (0.13–0.48, mean 0.26),
+ * the others from their papers' NYU/KITTI tables, rounded up.
+ */
+const DEPTH_RELATIVE_ERROR: Record<string, number> = {
+  pydnet: 0.25,
+  'da2-relative': 0.08,
+  'da2-metric': 0.08,
+  metric3d: 0.08,
+  moge2: 0.06,
+};
+
+/**
  * Two clicked pixels → metres. The depth model runs only when the measurement needs depth (a
  * rectangle with `onPlane: true`, or with no model installed, is measured on its plane alone).
  * Lens distortion, when given, is removed from every pixel coordinate first; the depth map itself
@@ -318,7 +332,11 @@ async function runMeasure(job: MeasureJob, signal: AbortSignal): Promise<Measure
     depth,
     reference,
     onPlane: job.model === null && job.onPlane === 'auto' ? true : job.onPlane,
-    noise: { clickPx: job.clickSigmaPx, cornerPx: job.clickSigmaPx },
+    noise: {
+      clickPx: job.clickSigmaPx,
+      cornerPx: job.clickSigmaPx,
+      depthRelative: job.model ? (DEPTH_RELATIVE_ERROR[job.model.spec.family] ?? 0.15) : 0,
+    },
   });
   return {
     provider,

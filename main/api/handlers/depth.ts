@@ -38,6 +38,7 @@ export function depthHandlers(depth: DepthService, artifacts: ArtifactStore): Pi
         ownerKeyId: principal?.kind === 'api_key' ? principal.keyId : null,
         name: file.filename,
         signal,
+        transferImage: true, // the upload is this request's own buffer
       });
       const metric = r.result.metric;
       const out: Partial<Record<DepthOutput, z.output<typeof ArtifactRefSchema>>> = {};

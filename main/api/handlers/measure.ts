@@ -80,7 +80,7 @@ export function measureView(req: MeasureRequest, r: MeasureResponse): Result {
 export function measureHandlers(depth: DepthService): Pick<Handlers, 'measure'> {
   return {
     async measure({ body, file, signal }) {
-      const req = measureRequest(body, file.data, signal);
+      const req = { ...measureRequest(body, file.data, signal), transferImage: true }; // the upload is ours to give
       return measureView(req, await depth.measure(req));
     },
   };
