@@ -1,4 +1,4 @@
-import { depthStats, type DepthStats } from './maps.js';
+import { depthStats, quantileIn, type DepthStats } from './maps.js';
 import { recoverFocalShift } from './moge.js';
 import type { Normalisation, ResizeRule } from './preprocess.js';
 
@@ -29,7 +29,7 @@ export interface RawOutput {
 export type ScaleSource = 'model_metric' | 'canonical_focal' | 'point_map' | 'none';
 
 export interface InterpretedDepth {
-  /** Grows with distance. Metres when `metric`, else relative (median of valid pixels = 1). */
+  /** Grows with distance. Metres when `metric`, else relative (median of valid pixels = 1); NaN where not valid. */
   depth: Float32Array;
   valid: Uint8Array;
   width: number;
@@ -64,6 +64,11 @@ export function extraInputs(spec: DepthModelSpec): Record<string, { dtype: 'int6
   return {};
 }
 
+/** The outputs `interpretDepth` reads; the others need not leave onnxruntime. */
+export function neededOutputs(spec: DepthModelSpec): string[] {
+  return spec.output.kind === 'point_map' ? ['points', 'mask', 'metric_scale'] : [spec.output.primary];
+}
+
 /** The name of the image input (the float32 rank-4 one). */
 export function imageInputName(spec: DepthModelSpec): string {
   const input = spec.inputs.find((i) => i.shape.length === 4 && i.dtype.startsWith('float'));
@@ -88,12 +93,14 @@ function need(outputs: Record<string, RawOutput>, name: string): RawOutput {
 }
 
 /** Divides by the median of valid values so a relative map reads "1 = typical distance"; returns the new stats. */
-function normaliseMedian(depth: Float32Array, valid: Uint8Array): DepthStats {
-  const s = depthStats(depth, valid);
-  if (!(s.median > 0)) return s;
-  const k = 1 / s.median;
+function normaliseMedian(depth: Float32Array, valid: Uint8Array, min: number, max: number, count: number): DepthStats {
+  if (count === 0) return { min: NaN, median: NaN, max: NaN, validFraction: 0, validCount: 0 };
+  const median = max === min ? min : quantileIn(depth, valid, count, min, max, 0.5);
+  const s = { min, median, max, validFraction: count / depth.length, validCount: count };
+  if (!(median > 0)) return s;
+  const k = 1 / median;
   for (let i = 0; i < depth.length; i++) depth[i] = depth[i]! * k;
-  return { ...s, min: s.min * k, median: 1, max: s.max * k };
+  return { ...s, min: min * k, median: 1, max: max * k };
 }
 
 /**
@@ -120,16 +127,23 @@ export function interpretDepth(
       let maxD = 0;
       for (let i = 0; i < n; i++) if (disp[i]! > maxD) maxD = disp[i]!;
       const floor = maxD * 1e-3;
+      let lo = Infinity;
+      let hi = -Infinity;
+      let count = 0;
       for (let i = 0; i < n; i++) {
         const d = disp[i]!;
-        if (d > floor && Number.isFinite(d)) {
-          depth[i] = 1 / d;
+        if (d > floor && d < Infinity) {
+          const z = 1 / d;
+          depth[i] = z;
           valid[i] = 1;
-        }
+          if (z < lo) lo = z;
+          if (z > hi) hi = z;
+          count++;
+        } else depth[i] = NaN;
       }
       return {
         ...base,
-        stats: normaliseMedian(depth, valid),
+        stats: normaliseMedian(depth, valid, lo, hi, count),
         metric: false,
         scaleSource: 'none',
         meaning:
@@ -138,16 +152,22 @@ export function interpretDepth(
     }
     case 'relative': {
       const rel = plane(primary, spec.output.primary, width, height);
+      let lo = Infinity;
+      let hi = -Infinity;
+      let count = 0;
       for (let i = 0; i < n; i++) {
         const d = rel[i]!;
-        if (d > 0 && Number.isFinite(d)) {
+        if (d > 0 && d < Infinity) {
           depth[i] = d;
           valid[i] = 1;
-        }
+          if (d < lo) lo = d;
+          if (d > hi) hi = d;
+          count++;
+        } else depth[i] = NaN;
       }
       return {
         ...base,
-        stats: normaliseMedian(depth, valid),
+        stats: normaliseMedian(depth, valid, lo, hi, count),
         metric: false,
         scaleSource: 'none',
         meaning: 'relative depth (model output divided by its median); grows with distance; unknown scale and shift',
@@ -158,8 +178,10 @@ export function interpretDepth(
       const maxM = spec.output.max_depth_m ?? Infinity;
       for (let i = 0; i < n; i++) {
         const d = m[i]!;
-        depth[i] = d;
-        if (d > 0 && d < maxM && Number.isFinite(d)) valid[i] = 1;
+        if (d > 0 && d < maxM) {
+          depth[i] = d;
+          valid[i] = 1;
+        } else depth[i] = NaN;
       }
       return {
         ...base,
@@ -176,8 +198,10 @@ export function interpretDepth(
       const k = (0.5 * (K.fx + K.fy)) / canonical;
       for (let i = 0; i < n; i++) {
         const d = m[i]! * k;
-        depth[i] = d;
-        if (d > 0 && Number.isFinite(d)) valid[i] = 1;
+        if (d > 0 && d < Infinity) {
+          depth[i] = d;
+          valid[i] = 1;
+        } else depth[i] = NaN;
       }
       return {
         ...base,
@@ -200,8 +224,12 @@ export function interpretDepth(
       const p = points.data;
       for (let i = 0; i < n; i++) {
         const z = p[3 * i + 2]! + shift;
-        depth[i] = z * scale;
-        if (!(z > 0) || !Number.isFinite(depth[i]!)) valid[i] = 0;
+        const d = z * scale;
+        if (valid[i] && z > 0 && d > 0 && d < Infinity) depth[i] = d;
+        else {
+          depth[i] = NaN;
+          valid[i] = 0;
+        }
       }
       const fPx = focal * halfDiag;
       return {

@@ -3,6 +3,7 @@ export {
   extraInputs,
   imageInputName,
   interpretDepth,
+  neededOutputs,
   type DepthModelSpec,
   type InterpretContext,
   type InterpretedDepth,

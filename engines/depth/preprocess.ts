@@ -46,27 +46,33 @@ export function modelInputSize(rule: ResizeRule, width: number, height: number):
   }
 }
 
+// Per-channel lookup tables for the last normalisation seen: 256 entries each, rebuilt only when the
+// normalisation changes (one per model), so the loop below does one load per value.
+const lut0 = new Float32Array(256);
+const lut1 = new Float32Array(256);
+const lut2 = new Float32Array(256);
+let lutFor: Normalisation | null = null;
+
 /**
- * Interleaved RGB bytes (HWC) → planar float32 (CHW), `(v·scale − mean) / std` per channel.
- * Writes `out` (length 3·w·h); no allocation; one pass.
+ * Interleaved RGB bytes (HWC) → planar float32 (CHW), `(v·scale − mean) / std` per channel,
+ * through 256-entry tables. Writes `out` (length 3·w·h); no allocation; one pass.
  */
 export function rgbToPlanar(out: Float32Array, rgb: Uint8Array, width: number, height: number, norm: Normalisation) {
   const n = width * height;
   if (out.length < 3 * n || rgb.length < 3 * n) throw new RangeError('buffer too small for the image');
-  const m0 = norm.mean?.[0] ?? 0;
-  const m1 = norm.mean?.[1] ?? 0;
-  const m2 = norm.mean?.[2] ?? 0;
-  // Fold scale and std into one multiply per channel.
-  const k0 = norm.scale / (norm.std?.[0] ?? 1);
-  const k1 = norm.scale / (norm.std?.[1] ?? 1);
-  const k2 = norm.scale / (norm.std?.[2] ?? 1);
-  const b0 = m0 / (norm.std?.[0] ?? 1);
-  const b1 = m1 / (norm.std?.[1] ?? 1);
-  const b2 = m2 / (norm.std?.[2] ?? 1);
+  if (lutFor !== norm) {
+    const tables = [lut0, lut1, lut2];
+    for (let c = 0; c < 3; c++) {
+      const mean = norm.mean?.[c] ?? 0;
+      const std = norm.std?.[c] ?? 1;
+      for (let v = 0; v < 256; v++) tables[c]![v] = (v * norm.scale - mean) / std;
+    }
+    lutFor = norm;
+  }
   for (let i = 0, j = 0; i < n; i++, j += 3) {
-    out[i] = rgb[j]! * k0 - b0;
-    out[n + i] = rgb[j + 1]! * k1 - b1;
-    out[2 * n + i] = rgb[j + 2]! * k2 - b2;
+    out[i] = lut0[rgb[j]!]!;
+    out[n + i] = lut1[rgb[j + 1]!]!;
+    out[2 * n + i] = lut2[rgb[j + 2]!]!;
   }
   return out;
 }

@@ -21,6 +21,7 @@ import {
   imageInputName,
   interpretDepth,
   modelInputSize,
+  neededOutputs,
   resampleDepth,
   rgbToPlanar,
 } from '../../engines/depth/index.js';
@@ -146,7 +147,7 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
     feeds[name] = new Tensor('int64', BigInt64Array.of(v.value), []);
   const model = await pool.get(src.model.id, src.model.file, src.model.signature);
   const t2 = performance.now();
-  const outputs = await model.run(feeds, { signal });
+  const outputs = await model.run(feeds, { signal, outputs: neededOutputs(spec) });
   const t3 = performance.now();
 
   const trusted = resolved.source !== 'heuristic';
@@ -157,9 +158,8 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
   const depth = same ? r.depth : new Float32Array(fw * fh);
   const valid = same ? r.valid : new Uint8Array(fw * fh);
   if (!same) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
-  // NaN marks "no depth" in the map itself (the NPY carries it as is); every consumer also
-  // checks the mask. The model-size map is shared with the point cloud, which skips NaN too.
-  for (let i = 0; i < depth.length; i++) if (valid[i] === 0) depth[i] = NaN;
+  // NaN marks "no depth" in the map itself (interpretDepth writes it; resampling carries it to
+  // invalid pixels by nearest neighbour), so the NPY needs no pass of its own.
   return {
     decoded,
     input,

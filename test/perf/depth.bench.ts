@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import pino from 'pino';
 import sharp from 'sharp';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -77,14 +78,54 @@ const server = await startServer(core, {
 });
 const key = core.keys.create('bench', 'admin').key;
 
-async function postOnce(image: Buffer, outputs: readonly DepthOutput[]) {
-  const form = new FormData();
-  form.append('image', new Blob([image]), 'photo.jpg');
-  form.append('model', modelId);
-  form.append('outputs', outputs.join(','));
-  const res = await fetch(`${server.url}/v1/depth`, { method: 'POST', headers: { 'x-api-key': key }, body: form });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${body}`);
+// The client shares this process and its cores with the server, so it is kept cheap (as autocannon
+// is in bench:api): the multipart body is built once per image and sent over a keep-alive agent.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const bodies = new Map<string, Buffer>();
+function multipart(image: Buffer, outputs: readonly DepthOutput[]): Buffer {
+  const id = `${image.length}:${outputs.join(',')}`;
+  let body = bodies.get(id);
+  if (!body) {
+    const field = (name: string, value: string) =>
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    body = Buffer.concat([
+      Buffer.from(field('model', modelId) + field('outputs', outputs.join(','))),
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
+      image,
+      Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+    ]);
+    bodies.set(id, body);
+  }
+  return body;
+}
+const BOUNDARY = 'spatialforge-bench-boundary';
+function postOnce(image: Buffer, outputs: readonly DepthOutput[]): Promise<void> {
+  const body = multipart(image, outputs);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${server.url}/v1/depth`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'x-api-key': key,
+          'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 const time = async (f: () => Promise<unknown>) => {
   const t = performance.now();
@@ -94,8 +135,10 @@ const time = async (f: () => Promise<unknown>) => {
 
 const MINIMAL: DepthOutput[] = ['npy'];
 const ALL: DepthOutput[] = ['png16', 'npy', 'preview', 'mask', 'ply'];
+const primary = real ? 'PSD/resize_images/ResizeBilinear' : 'predicted_depth';
 const cases = {
   raw: () => session.run(feed),
+  rawPrimary: () => session.run(feed, [primary]),
   engineMinimal: () => engine.depth.estimate({ image: photo, modelId, outputs: MINIMAL, ownerKeyId: null }),
   httpMinimal: () => postOnce(photo, MINIMAL),
   engineAll: () => engine.depth.estimate({ image: photo, modelId, outputs: ALL, ownerKeyId: null }),
@@ -103,6 +146,7 @@ const cases = {
 };
 const times: Record<keyof typeof cases, number[]> = {
   raw: [],
+  rawPrimary: [],
   engineMinimal: [],
   httpMinimal: [],
   engineAll: [],
@@ -111,6 +155,9 @@ const times: Record<keyof typeof cases, number[]> = {
 for (const f of Object.values(cases)) await f(); // warm-up: sessions loaded, code paths compiled
 for (let i = 0; i < RUNS; i++) {
   for (const [name, f] of Object.entries(cases) as [keyof typeof cases, () => Promise<unknown>][]) {
+    // One untimed call first: every case is timed with its own model warm in the caches, not the
+    // previous case's (the raw session and the worker hold separate copies of the weights).
+    await f();
     times[name].push(await time(f));
   }
 }
@@ -171,6 +218,8 @@ for (let i = 0; i < 3; i++) {
 }
 
 console.log(`\nraw session.run (median)        ${ms(rawMs)}`);
+const rawPrimaryMs = median(times.rawPrimary);
+console.log(`raw session.run, only the output we read (median) ${ms(rawPrimaryMs)}`);
 for (const [name, e, hms] of rows) {
   console.log(
     `${name.padEnd(44)} engine ${ms(e)} (×${(e / rawMs).toFixed(3)})   http ${ms(hms)} (×${(hms / rawMs).toFixed(3)})`,
@@ -187,7 +236,9 @@ const target = rows[0]![2] / rawMs;
 console.log(
   `\ntarget http ≤ 1.10 × raw at native size: ${target.toFixed(3)} with outputs=npy → ${target <= 1.1 ? 'MET' : 'NOT MET'}`,
 );
+console.log(`(against session.run fetching only the output we read: ×${(rows[0]![2] / rawPrimaryMs).toFixed(3)})`);
 
+agent.destroy();
 await server.close();
 await engine.close();
 core.close();
