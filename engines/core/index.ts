@@ -29,3 +29,12 @@ export {
 export { DEFAULT_PLY_COMMENT, decodePly, encodePly, type DecodedPly, type PlyPointCloud } from './ply.js';
 export { countUsableDepth, gatherPointColors, unprojectDepth } from './unproject.js';
 export { distortPixel, undistortPixel, type Distortion } from './distortion.js';
+export { mulberry32, randomInt, randomNormal, type Rng } from './random.js';
+export {
+  checkRansacOptions,
+  ransac,
+  ransacIterations,
+  type Estimator,
+  type RansacOptions,
+  type RansacResult,
+} from './ransac.js';
