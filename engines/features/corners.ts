@@ -18,6 +18,9 @@ export interface CornerOptions {
   gridRows: number;
   /** Most corners per grid cell (default ⌈maxCorners / cells⌉). */
   maxPerCell: number;
+  /** No corners closer than this to the image border, px (default blockSize/2 + 1, the least
+   * the response needs; a tracker wants its window inside, so it passes winSize/2). */
+  borderPx: number;
   /** Corners already held (packed xy, same pixel convention): new ones keep minDistancePx from them. */
   existingXY: Float32Array | null;
   existingCount: number;
@@ -25,7 +28,7 @@ export interface CornerOptions {
   onlyEmptyCells: boolean;
 }
 
-const DEFAULTS: Omit<CornerOptions, 'maxPerCell'> = {
+const DEFAULTS: Omit<CornerOptions, 'maxPerCell' | 'borderPx'> = {
   maxCorners: 500,
   qualityLevel: 0.01,
   minResponse: 1,
@@ -158,9 +161,10 @@ export function detectCorners(out: Float32Array, gray: GrayImage, options: Parti
   if (maxR < thr || maxOut <= 0) return 0;
 
   // 3 × 3 local maxima above the threshold (the response is 0 at the border, so no bounds checks).
+  const bd = Math.max(1, Math.ceil(options.borderPx ?? 0));
   let m = 0;
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
+  for (let y = bd; y < h - bd; y++) {
+    for (let x = bd; x < w - bd; x++) {
       const i = y * w + x;
       const v = resp[i]!;
       if (v < thr) continue;

@@ -57,9 +57,20 @@ let resErr = 0;
 /**
  * Samples `src` (w × h) bilinearly into `dst` over the (2r+1)² window centred on index coordinates
  * (cx, cy); the fractional weights are the same for the whole window, so they are computed once.
- * Borders replicate (a slower path, only for windows that touch the edge).
+ * Returns true when the whole window is inside the image. Otherwise samples outside are clamped
+ * and, when `mask` is given, marked 0 there (1 inside) so the caller can leave them out — border
+ * replication would otherwise pull tracks near the edge.
  */
-function sampleWindow(dst: Float32Array, src: Float32Array, w: number, h: number, cx: number, cy: number, r: number) {
+function sampleWindow(
+  dst: Float32Array,
+  mask: Uint8Array | null,
+  src: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+): boolean {
   const x0 = Math.floor(cx);
   const y0 = Math.floor(cy);
   const fx = cx - x0;
@@ -76,17 +87,22 @@ function sampleWindow(dst: Float32Array, src: Float32Array, w: number, h: number
       for (let dx = 0; dx < side; dx++, b++, k++)
         dst[k] = w00 * src[b]! + w01 * src[b + 1]! + w10 * src[b + w]! + w11 * src[b + w + 1]!;
     }
-    return;
+    return true;
   }
   for (let dy = -r; dy <= r; dy++) {
-    const ya = clamp(y0 + dy, h) * w;
-    const yb = clamp(y0 + dy + 1, h) * w;
+    const yi = y0 + dy;
+    const ya = clamp(yi, h) * w;
+    const yb = clamp(yi + 1, h) * w;
+    const yIn = yi >= 0 && (yi + 1 < h || (yi === h - 1 && fy === 0));
     for (let dx = -r; dx <= r; dx++, k++) {
-      const xa = clamp(x0 + dx, w);
-      const xb = clamp(x0 + dx + 1, w);
+      const xi = x0 + dx;
+      const xa = clamp(xi, w);
+      const xb = clamp(xi + 1, w);
       dst[k] = w00 * src[ya + xa]! + w01 * src[ya + xb]! + w10 * src[yb + xa]! + w11 * src[yb + xb]!;
+      if (mask) mask[k] = yIn && xi >= 0 && (xi + 1 < w || (xi === w - 1 && fx === 0)) ? 1 : 0;
     }
   }
+  return false;
 }
 
 function clamp(i: number, n: number): number {
@@ -94,6 +110,8 @@ function clamp(i: number, n: number): number {
 }
 
 let winJ = new Float32Array(0);
+let maskI = new Uint8Array(0);
+let maskJ = new Uint8Array(0);
 
 /**
  * Tracks one point (index coordinates, level 0) from pyramid `a` to pyramid `b`, starting from the
@@ -115,6 +133,7 @@ function trackOne(
   let nx = gx / (1 << top);
   let ny = gy / (1 << top);
   resStatus = TRACK_OK;
+  let tmplInside = true;
   for (let l = top; l >= 0; l--) {
     const la = a.levels[l]!;
     const lb = b.levels[l]!;
@@ -123,9 +142,17 @@ function trackOne(
     const s = 1 / (1 << l);
     const ux = px * s;
     const uy = py * s;
-    sampleWindow(winI, la.data, w, h, ux, uy, r);
-    sampleWindow(winX, a.gradX[l]!, w, h, ux, uy, r);
-    sampleWindow(winY, a.gradY[l]!, w, h, ux, uy, r);
+    const inside = sampleWindow(winI, maskI, la.data, w, h, ux, uy, r);
+    tmplInside = inside;
+    sampleWindow(winX, null, a.gradX[l]!, w, h, ux, uy, r);
+    sampleWindow(winY, null, a.gradY[l]!, w, h, ux, uy, r);
+    // Template pixels outside the image get zero gradient: they drop out of G and b alike.
+    if (!inside)
+      for (let k = 0; k < area; k++)
+        if (maskI[k] === 0) {
+          winX[k] = 0;
+          winY[k] = 0;
+        }
     let g11 = 0;
     let g12 = 0;
     let g22 = 0;
@@ -154,13 +181,21 @@ function trackOne(
     for (let it = 0; it < o.maxIterations; it++) {
       // Far outside the level (window entirely off the image): no information left.
       if (nx < -r || ny < -r || nx > w - 1 + r || ny > h - 1 + r) break;
-      sampleWindow(winJ, lb.data, w, h, nx, ny, r);
       let b1 = 0;
       let b2 = 0;
-      for (let k = 0; k < area; k++) {
-        const d = winI[k]! - winJ[k]!;
-        b1 += d * winX[k]!;
-        b2 += d * winY[k]!;
+      if (sampleWindow(winJ, maskJ, lb.data, w, h, nx, ny, r)) {
+        for (let k = 0; k < area; k++) {
+          const d = winI[k]! - winJ[k]!;
+          b1 += d * winX[k]!;
+          b2 += d * winY[k]!;
+        }
+      } else {
+        for (let k = 0; k < area; k++) {
+          if (maskJ[k] === 0) continue;
+          const d = winI[k]! - winJ[k]!;
+          b1 += d * winX[k]!;
+          b2 += d * winY[k]!;
+        }
       }
       const dx = (g22 * b1 - g12 * b2) * inv;
       const dy = (g11 * b2 - g12 * b1) * inv;
@@ -200,11 +235,19 @@ function trackOne(
     return;
   }
   // winI holds the level-0 template (last level visited); compare with the final window.
+  // Mean |ΔI| over the pixels inside both images.
+  let full = true;
   if (affine) sampleWarped(winJ, l0.data, l0.width, l0.height, nx, ny, affA, r);
-  else sampleWindow(winJ, l0.data, l0.width, l0.height, nx, ny, r);
+  else full = sampleWindow(winJ, maskJ, l0.data, l0.width, l0.height, nx, ny, r);
   let e = 0;
-  for (let k = 0; k < area; k++) e += Math.abs(winJ[k]! - winI[k]!);
-  resErr = e / area;
+  let used = 0;
+  for (let k = 0; k < area; k++) {
+    if (!full && maskJ[k] === 0) continue;
+    if (!tmplInside && maskI[k] === 0) continue;
+    e += Math.abs(winJ[k]! - winI[k]!);
+    used++;
+  }
+  resErr = used > 0 ? e / used : Number.NaN;
 }
 
 /** Bilinear samples of `src` at (cx, cy) + A·(u, v) for the window offsets (u, v); borders replicate. */
@@ -397,6 +440,8 @@ export function trackLK(
     winX = new Float32Array(area);
     winY = new Float32Array(area);
     winJ = new Float32Array(area);
+    maskI = new Uint8Array(area);
+    maskJ = new Uint8Array(area);
   }
   const top = Math.max(0, Math.min(o.maxLevel, prevPyr.levels.length - 1, nextPyr.levels.length - 1));
   const fb = o.fbThresholdPx > 0;

@@ -125,6 +125,7 @@ export class Tracker {
         ...c,
         maxCorners: room,
         maxPerCell: c.maxPerCell ?? Math.ceil(o.maxCorners / cells),
+        borderPx: c.borderPx ?? (lk.winSize ?? 21) >> 1,
         existingXY: this.xy,
         existingCount: this.live,
         onlyEmptyCells: frame > 0,

@@ -20,11 +20,24 @@ export interface BlobField {
   inv2s2: Float64Array;
   amp: Float64Array;
   radius: Float64Array;
+  /** Hard-edged discs (a 1 px linear rim) drawn over the blobs: sharp edges for blur tests. */
+  discX: Float64Array;
+  discY: Float64Array;
+  discR: Float64Array;
+  discAmp: Float64Array;
 }
 
 /** `count` blobs over [x0, x1] × [y0, y1] (world units = px), σ 2–16 px log-uniform (texture at
  * every pyramid level, like natural images), amplitude ±30–60. */
-export function blobField(seed: number, count: number, x0: number, y0: number, x1: number, y1: number): BlobField {
+export function blobField(
+  seed: number,
+  count: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  discs = 0,
+): BlobField {
   const r = rng(seed);
   const f: BlobField = {
     cx: new Float64Array(count),
@@ -32,7 +45,17 @@ export function blobField(seed: number, count: number, x0: number, y0: number, x
     inv2s2: new Float64Array(count),
     amp: new Float64Array(count),
     radius: new Float64Array(count),
+    discX: new Float64Array(discs),
+    discY: new Float64Array(discs),
+    discR: new Float64Array(discs),
+    discAmp: new Float64Array(discs),
   };
+  for (let i = 0; i < discs; i++) {
+    f.discX[i] = x0 + (x1 - x0) * r();
+    f.discY[i] = y0 + (y1 - y0) * r();
+    f.discR[i] = 3 + 9 * r();
+    f.discAmp[i] = (r() < 0.5 ? -1 : 1) * (25 + 25 * r());
+  }
   for (let i = 0; i < count; i++) {
     const s = 2 * Math.pow(8, r());
     f.cx[i] = x0 + (x1 - x0) * r();
@@ -85,6 +108,21 @@ export function render(
         data[j * w + i]! += a * Math.exp(-(u * u + v * v) * g);
       }
     }
+  }
+  for (let k = 0; k < field.discX.length; k++) {
+    const X = field.discX[k]! - cx;
+    const Y = field.discY[k]! - cy;
+    const px = fa * X + fb * Y;
+    const py = fc * X + fd * Y;
+    const R = field.discR[k]!;
+    const rad = (R + 1) * scale + 1;
+    for (let j = Math.max(0, Math.floor(py - rad)); j <= Math.min(h - 1, Math.ceil(py + rad)); j++)
+      for (let i = Math.max(0, Math.floor(px - rad)); i <= Math.min(w - 1, Math.ceil(px + rad)); i++) {
+        const u = ax * (i + 0.5) + bx * (j + 0.5) + cx - field.discX[k]!;
+        const v = ay * (i + 0.5) + by * (j + 0.5) + cy - field.discY[k]!;
+        const cover = Math.min(1, Math.max(0, R + 0.5 - Math.hypot(u, v)));
+        data[j * w + i]! += field.discAmp[k]! * cover;
+      }
   }
   return { data, width: w, height: h, channels: 1 };
 }
