@@ -451,7 +451,7 @@ export interface PoseRefineReport {
   /** ½ Σ squared reprojection errors before and after, px². */
   initialCost: number;
   finalCost: number;
-  /** √(mean squared reprojection error) over the points used, px. */
+  /** RMS of the residual coordinates over the points used, √(Σ|r|² / (2n)), px. */
   rmsReprojectionPx: number;
 }
 
@@ -550,7 +550,7 @@ export function refineAbsolutePose(
     iterations: Math.min(it, maxIterations),
     initialCost,
     finalCost: cost,
-    rmsReprojectionPx: used > 0 ? Math.sqrt((2 * cost) / used) : 0,
+    rmsReprojectionPx: used > 0 ? Math.sqrt(cost / used) : 0,
   };
 }
 
@@ -635,7 +635,7 @@ export interface AbsolutePoseResult {
   /** 1 for correspondences within `thresholdPx` of the final pose, 0 otherwise; length n. */
   inliers: Uint8Array;
   inlierCount: number;
-  /** RMS reprojection error over the inliers, px. */
+  /** RMS of the inliers' residual coordinates, √(Σ|r|² / (2·inlierCount)), px. */
   rmsReprojectionPx: number;
   /** RANSAC samples drawn. */
   ransacIterations: number;
@@ -706,7 +706,7 @@ export function estimateAbsolutePose(
     camFromWorld,
     inliers,
     inlierCount,
-    rmsReprojectionPx: inlierCount > 0 ? Math.sqrt((2 * cost) / inlierCount) : 0,
+    rmsReprojectionPx: inlierCount > 0 ? Math.sqrt(cost / inlierCount) : 0,
     ransacIterations: res.iterations,
   };
 }
