@@ -15,3 +15,17 @@ export {
   type RelativePoseOptions,
   type RelativePoseResult,
 } from './essential.js';
+export {
+  P3P_MAX_SOLUTIONS,
+  estimateAbsolutePose,
+  refineAbsolutePose,
+  solveP3P,
+  type AbsolutePoseOptions,
+  type AbsolutePoseResult,
+  type CamFromWorld,
+  type PoseRefineOptions,
+  type PoseRefineReport,
+} from './pnp.js';
+export { bundleAdjust, type BundleLoss, type BundleOptions, type BundleProblem, type BundleReport } from './bundle.js';
+export { applySimilarity, createSimilarity, umeyamaAlignment, type Similarity } from './align.js';
+export { axisAngleFromRotation, multiplyRotations, rotationAngleBetween, rotationFromAxisAngle } from './rotation.js';
