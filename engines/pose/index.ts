@@ -29,3 +29,14 @@ export {
 export { bundleAdjust, type BundleLoss, type BundleOptions, type BundleProblem, type BundleReport } from './bundle.js';
 export { applySimilarity, createSimilarity, umeyamaAlignment, type Similarity } from './align.js';
 export { axisAngleFromRotation, multiplyRotations, rotationAngleBetween, rotationFromAxisAngle } from './rotation.js';
+export {
+  depthInCamera,
+  reprojectionErrorPx,
+  triangulateDlt,
+  triangulatePoint,
+  triangulateTwoView,
+  triangulationAngleDeg,
+  type TriangulationOptions,
+  type TriangulationReport,
+  type TriangulationStatus,
+} from './triangulate.js';
