@@ -40,3 +40,4 @@ export {
   type TriangulationReport,
   type TriangulationStatus,
 } from './triangulate.js';
+export { incrementalSfm, type FrameStatus, type SfmOptions, type SfmResult, type Tracks } from './sfm.js';
