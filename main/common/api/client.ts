@@ -1,13 +1,17 @@
 import type { ErrorBody } from '../errors.js';
 import { contract, type Contract, type EndpointName } from './contract.js';
-import type { RequestInput, ResponseOf } from './endpoint.js';
+import type { MultipartBody, RequestInput, ResponseOf } from './endpoint.js';
 
 export type Credentials = { apiKey: string } | { desktopToken: string } | null;
 
-/** The slice of `fetch` the client needs; main/common stays free of DOM and Node types. */
+/**
+ * The slice of `fetch` the client needs; main/common stays free of DOM and Node types. `body` is a
+ * JSON string, or the caller's own FormData (browser or Node) for upload endpoints — `unknown` here
+ * because FormData is a DOM/Node type.
+ */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal?: unknown },
+  init: { method: string; headers: Record<string, string>; body?: unknown; signal?: unknown },
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string>; headers: { get(name: string): string | null } }>;
 
 export interface ClientOptions {
@@ -43,7 +47,11 @@ export function buildPath(template: string, params: Readonly<Record<string, unkn
   });
 }
 
-/** The typed client of the core's JSON endpoints, derived from the contract. */
+/**
+ * The typed client of the core's endpoints, derived from the contract. JSON endpoints take a plain
+ * `body`; upload endpoints take `body: { multipart: formData }`, a FormData the caller built (file
+ * part plus text fields), sent as it is so that fetch writes the multipart boundary itself.
+ */
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch;
 
@@ -69,7 +77,11 @@ export function createClient(options: ClientOptions) {
     if (creds && 'desktopToken' in creds) headers.authorization = `Bearer ${creds.desktopToken}`;
     const init: Parameters<FetchLike>[1] = { method: ep.method.toUpperCase(), headers };
     if (signal !== undefined) init.signal = signal;
-    if ('body' in ep && body !== undefined) {
+    if ('upload' in ep && ep.upload !== undefined) {
+      if (!isMultipart(body)) throw new TypeError(`${name} is an upload: pass body: { multipart: formData }`);
+      // No content-type: fetch sets multipart/form-data with the boundary it generates.
+      init.body = body.multipart;
+    } else if ('body' in ep && body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
@@ -86,6 +98,16 @@ export function createClient(options: ClientOptions) {
   }
 
   return { call };
+}
+
+function isMultipart(value: unknown): value is MultipartBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'multipart' in value &&
+    value.multipart !== undefined &&
+    value.multipart !== null
+  );
 }
 
 function isErrorBody(value: unknown): value is ErrorBody {
