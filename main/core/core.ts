@@ -2,6 +2,7 @@ import path from 'node:path';
 import { openDatabase, DB_FILE, type Database } from '../db/database.js';
 import { createApiKeyRepo } from '../db/repos/apiKeys.js';
 import { createArtifactRepo } from '../db/repos/artifacts.js';
+import { createJobRepo } from '../db/repos/jobs.js';
 import { createModelRepo } from '../db/repos/models.js';
 import { createUsageRepo } from '../db/repos/usage.js';
 import { ArtifactStore } from '../storage/artifactStore.js';
@@ -10,6 +11,9 @@ import { MANIFEST_ENV, researchModeFromEnv } from '../models/manifest.js';
 import { ModelStore } from '../models/modelStore.js';
 import { ensureDataDir } from '../storage/dataDir.js';
 import { loadOrCreateSecret } from '../storage/secret.js';
+import { registerBuiltinJobTypes } from '../jobs/builtin.js';
+import { JobQueue, type JobQueueOptions } from '../jobs/queue.js';
+import { webhookSigningKey } from '../jobs/webhooks.js';
 import { ApiKeyService } from './apiKeys.js';
 import { UsageMeter } from './usageMeter.js';
 
@@ -23,6 +27,8 @@ export interface Core {
   readonly usage: UsageMeter;
   /** Downloaded and imported models (`<dataDir>/models/`). */
   readonly models: ModelStore;
+  /** The durable job queue; the server runs it (`jobs.start()`), any process may enqueue or cancel. */
+  readonly jobs: JobQueue;
   /** Writes pending usage counts and closes the database. */
   close(): void;
 }
@@ -34,6 +40,8 @@ export interface OpenCoreOptions {
   researchMode?: boolean;
   /** The model manifest (parsed, or a file); default: `$SPATIALFORGE_MODEL_MANIFEST`, else the bundled one. */
   modelManifest?: Manifest | string;
+  /** Job queue settings (tests shorten intervals). */
+  jobs?: Partial<Omit<JobQueueOptions, 'repo' | 'dataDir' | 'signingKey' | 'now'>>;
   /** Download retries and their delay (tests shorten them). */
   modelDownload?: { retries?: number; retryDelayMs?: number };
 }
@@ -54,8 +62,17 @@ export function openCore(options: OpenCoreOptions): Core {
     ...(manifest !== undefined && { manifest }),
     ...options.modelDownload,
   });
+  const jobs = new JobQueue({
+    ...options.jobs,
+    repo: createJobRepo(db),
+    dataDir,
+    signingKey: webhookSigningKey(secret),
+    now,
+  });
+  registerBuiltinJobTypes(jobs);
   return {
     dataDir,
+    jobs,
     db,
     secret,
     usage,
