@@ -1,5 +1,11 @@
 import { useEffect } from 'react';
-import { appStore, useApp } from './app/store.js';
+import { appStore, useApp, WORKSPACES } from './app/store.js';
+import { DepthWorkspace } from './features/depth/DepthWorkspace.js';
+import { MeasureWorkspace } from './features/measure/MeasureWorkspace.js';
+import { DropZone } from './shell/DropZone.js';
+import { EmptyState } from './shell/ErrorPanel.js';
+import { SHORTCUTS, useShortcuts } from './shell/shortcuts.js';
+import { Sidebar } from './shell/Sidebar.js';
 
 export function App() {
   const status = useApp((s) => s.status);
@@ -13,6 +19,7 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  useShortcuts();
 
   return (
     <div className="shell">
@@ -32,36 +39,82 @@ export function App() {
           {theme === 'dark' ? 'Light' : 'Dark'} theme
         </button>
       </header>
-      <main className="content">
-        {status === 'no-token' && (
-          <section className="notice" role="alert">
-            <h2>Open SpatialForge from the link the server printed</h2>
-            <p>
-              <code>spatialforge serve</code> prints a link ending in <code>#token=…</code>. Open that link: the token
-              proves this browser tab belongs to whoever started the server.
-            </p>
-            {error && <p className="error">{error}</p>}
-          </section>
-        )}
-        {status === 'error' && (
-          <section className="notice" role="alert">
-            <h2>The core did not answer</h2>
-            <p className="error">{error}</p>
-            <button type="button" onClick={() => void appStore.getState().connect()}>
-              Retry
+      {status === 'connected' ? (
+        <Workbench />
+      ) : (
+        <main className="content">
+          {status === 'no-token' && (
+            <section className="notice" role="alert">
+              <h2>Open SpatialForge from the link the server printed</h2>
+              <p>
+                <code>spatialforge serve</code> prints a link ending in <code>#token=…</code>. Open that link: the token
+                proves this browser tab belongs to whoever started the server.
+              </p>
+              {error && <p className="error">{error}</p>}
+            </section>
+          )}
+          {status === 'error' && (
+            <section className="notice" role="alert">
+              <h2>The core did not answer</h2>
+              <p className="error">{error}</p>
+              <button type="button" onClick={() => void appStore.getState().connect()}>
+                Retry
+              </button>
+            </section>
+          )}
+        </main>
+      )}
+    </div>
+  );
+}
+
+function Workbench() {
+  const workspace = useApp((s) => s.workspace);
+  const notice = useApp((s) => s.notice);
+  const helpOpen = useApp((s) => s.helpOpen);
+  const label = WORKSPACES.find((w) => w.id === workspace)?.label ?? '';
+  return (
+    <div className="workbench">
+      <Sidebar />
+      <main className="content" data-testid={`workspace-${workspace}`}>
+        {notice && (
+          <p className="notice-bar" role="status" data-testid="notice">
+            {notice}
+            <button type="button" className="link-button" onClick={() => appStore.getState().setNotice(null)}>
+              Dismiss
             </button>
-          </section>
+          </p>
         )}
-        {status === 'connected' && (
-          <section className="notice">
-            <h2>Ready</h2>
+        {workspace === 'depth' && <DepthWorkspace />}
+        {workspace === 'measure' && <MeasureWorkspace />}
+        {workspace !== 'depth' && workspace !== 'measure' && (
+          <EmptyState title={`${label} is coming`}>
             <p>
-              The local API is running. Its reference is at <a href="/docs">/docs</a> and the machine-readable
-              specification at <a href="/openapi.json">/openapi.json</a>.
+              This workspace is not in this build yet. The local API already documents what exists: see{' '}
+              <a href="/docs">/docs</a> and <a href="/openapi.json">/openapi.json</a>.
             </p>
-          </section>
+          </EmptyState>
         )}
       </main>
+      <DropZone />
+      {helpOpen && (
+        <div className="help" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts">
+          <h3>Keyboard shortcuts</h3>
+          <dl>
+            {SHORTCUTS.map(([k, what]) => (
+              <div key={k}>
+                <dt>
+                  <kbd>{k}</kbd>
+                </dt>
+                <dd>{what}</dd>
+              </div>
+            ))}
+          </dl>
+          <button type="button" onClick={() => appStore.getState().toggleHelp(false)}>
+            Close
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -32,3 +32,35 @@ export function makeClient(token: string | null): Client {
   const doFetch: FetchLike = (url, init) => window.fetch(url, init as RequestInit);
   return createClient({ baseUrl: '', credentials: token ? { desktopToken: token } : null, fetch: doFetch });
 }
+
+// The authenticated client lives beside the store, not in it: it is a capability, not state.
+let current: Client | null = null;
+
+export function setApi(client: Client | null): void {
+  current = client;
+}
+
+/** The client of the connected core; throws before the connection is made. */
+export function api(): Client {
+  if (!current) throw new Error('not connected to the core yet');
+  return current;
+}
+
+/**
+ * Downloads an artifact through its signed link (same origin, no credentials needed) as bytes.
+ * Throws with the server's message when the link has expired or the artifact is gone.
+ */
+export async function fetchArtifact(url: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const res = await window.fetch(url, signal ? { signal } : {});
+  if (!res.ok) {
+    let message = `HTTP ${res.status}`;
+    try {
+      const body = (await res.json()) as { error?: { message?: string } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // not JSON: keep the status
+    }
+    throw new Error(`Could not download the file (${message}). Run the request again to get fresh links.`);
+  }
+  return res.arrayBuffer();
+}
