@@ -17,3 +17,27 @@ export {
 export { type Tracks, type TrackerOptions, Tracker } from './tracker.js';
 export { laplacianVariance } from './sharpness.js';
 export { type FrameDecision, type FrameSelectorOptions, FrameSelector } from './frameSelector.js';
+export {
+  DESCRIPTOR_WORDS,
+  PATCH_RADIUS,
+  type DescriptorOptions,
+  type DetectDescribeOptions,
+  type Keypoints,
+  briefPattern,
+  describeKeypoints,
+  detectAndDescribe,
+  gaussianBlur,
+  hammingDistance,
+  intensityCentroidAngle,
+  refineCornersSubpixel,
+} from './descriptors.js';
+export {
+  type MatchOptions,
+  type MatchedTracks,
+  type PairMatches,
+  type PairOptions,
+  type TrackBuildOptions,
+  buildTracks,
+  imagePairs,
+  matchDescriptors,
+} from './matching.js';
