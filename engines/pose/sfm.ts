@@ -35,6 +35,9 @@ export interface SfmOptions {
   minRegistrationInliers?: number;
   /** Global bundle adjustment after every this many registrations (default 5). */
   bundleEvery?: number;
+  /** With `refineFocal`, the focal is refined in every bundle adjustment once this many frames are
+   * registered (default 3); earlier ones keep it fixed (two views barely constrain it). */
+  refineFocalFromViews?: number;
 }
 
 export type FrameStatus = 'registered' | 'too_few_matches' | 'pnp_failed' | 'no_initial_pair';
@@ -70,6 +73,8 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
   const pnpPx = options.pnpThresholdPx ?? 4;
   const minInliers = options.minRegistrationInliers ?? 15;
   const bundleEvery = options.bundleEvery ?? 5;
+  const refineFocal = options.refineFocal ?? true;
+  const focalFromViews = Math.max(2, options.refineFocalFromViews ?? 3);
   const F = tracks.frameCount;
   let K: Intrinsics = { ...options.K };
 
@@ -173,23 +178,14 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
     reasons[next] = '';
     for (const id of byFrame[next]!.keys()) if (!points.has(id)) triangulateTrack(id);
     if (++sinceBundle >= bundleEvery) {
-      globalBundle(false);
+      refineModel(refineFocal && registered() >= focalFromViews);
       sinceBundle = 0;
     }
   }
-  globalBundle(options.refineFocal ?? true);
+  refineModel(refineFocal);
   // Observations the final model explains badly are dropped, then the model is polished once more.
-  for (const [id, p] of points) {
-    for (const o of byTrack.get(id)!) {
-      const f = tracks.obsFrame[o]!;
-      const cam = cameras[f];
-      if (cam && reprojectionErrorPx(p.X, tracks.obsXY[2 * o]!, tracks.obsXY[2 * o + 1]!, cam, K) > 4 * pnpPx) {
-        points.delete(id);
-        break;
-      }
-    }
-  }
-  const rms = globalBundle(options.refineFocal ?? true);
+  filterPoints(4 * pnpPx);
+  const rms = globalBundle(refineFocal);
   for (let f = 0; f < F; f++) {
     if (cameras[f]) continue;
     if (status[f] === 'no_initial_pair') status[f] = 'too_few_matches';
@@ -200,6 +196,37 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
     }
   }
   return finish(rms);
+
+  function registered(): number {
+    let c = 0;
+    for (let f = 0; f < F; f++) if (cameras[f]) c++;
+    return c;
+  }
+
+  /** Drops points with an observation in a registered frame reprojecting farther than maxPx. */
+  function filterPoints(maxPx: number): void {
+    for (const [id, p] of points) {
+      for (const o of byTrack.get(id)!) {
+        const cam = cameras[tracks.obsFrame[o]!];
+        if (cam && reprojectionErrorPx(p.X, tracks.obsXY[2 * o]!, tracks.obsXY[2 * o + 1]!, cam, K) > maxPx) {
+          points.delete(id);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Global bundle adjustment, then the points it leaves badly explained are dropped, every track
+   * with two registered views is (re-)triangulated with the refined cameras and focal, and the
+   * model is adjusted once more.
+   */
+  function refineModel(withFocal: boolean): void {
+    globalBundle(withFocal);
+    filterPoints(pnpPx);
+    for (const id of byTrack.keys()) if (!points.has(id)) triangulateTrack(id);
+    globalBundle(withFocal);
+  }
 
   /** Triangulates a track from all its registered observations when the checks pass. */
   function triangulateTrack(id: number): void {
