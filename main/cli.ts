@@ -11,6 +11,7 @@ import { createLogger, flushLogger } from './core/logger.js';
 import { CliError } from './cli/errors.js';
 import { registerDepthCommand } from './cli/depth.js';
 import { registerMeasureCommand } from './cli/measure.js';
+import { registerPoseCommand } from './cli/pose.js';
 import { registerModelCommands, type ProgressSink } from './cli/models.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
@@ -199,6 +200,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
   registerModelCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
   registerDepthCommand(program, { out: io.out, err: io.err, withCore });
   registerMeasureCommand(program, { out: io.out, err: io.err, withCore });
+  registerPoseCommand(program, { out: io.out, err: io.err, withCore });
 
   program
     .command('doctor')

@@ -96,7 +96,7 @@ describe('spatialforge CLI', () => {
       const report = JSON.parse(r.out);
       const byName = Object.fromEntries(report.checks.map((c: { name: string }) => [c.name, c]));
       assert.equal(byName['data folder'].ok, true);
-      assert.match(byName.database.detail, /schema 4\/4/);
+      assert.match(byName.database.detail, /schema 5\/5/);
       assert.match(byName.onnxruntime.detail, /execution providers: .*cpu/);
       assert.ok('ffmpeg' in byName && 'free disk' in byName);
     } finally {

@@ -13,6 +13,8 @@ import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
 import { artifactHandlers } from './handlers/artifacts.js';
 import { depthHandlers } from './handlers/depth.js';
 import { measureHandlers } from './handlers/measure.js';
+import { poseHandlers } from './handlers/pose.js';
+import { jobHandlers } from './handlers/jobs.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
@@ -79,6 +81,8 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...modelHandlers(core.models),
     ...depthHandlers(engine.depth, core.artifacts),
     ...measureHandlers(engine.depth),
+    ...poseHandlers(engine.pose, core.artifacts),
+    ...jobHandlers(core.jobs),
   };
   const router = buildRouter(contract, handlers, {
     auth: {
@@ -149,6 +153,7 @@ export async function startServer(
     });
   });
   boundPort = (server.address() as AddressInfo).port;
+  core.jobs.start(); // re-leases jobs a dead server left once their leases expire
   const sweep = setInterval(() => built.limiter.sweep(), 60_000);
   sweep.unref();
   const cleanupMs = options.cleanupIntervalMs ?? 10 * 60_000;
@@ -175,9 +180,12 @@ export async function startServer(
         clearInterval(sweep);
         if (cleanup) clearInterval(cleanup);
         server.close(() => {
-          // Only an engine this server made is its to stop.
-          if (options.depthEngine) resolve();
-          else void built.engine.close().then(resolve, resolve);
+          // Jobs stop first (running ones go back to the queue), then the engine they may use.
+          void core.jobs.stop().then(() => {
+            // Only an engine this server made is its to stop.
+            if (options.depthEngine) resolve();
+            else void built.engine.close().then(resolve, resolve);
+          });
         });
         server.closeAllConnections();
       }),

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { endpoint, type EndpointDef } from './endpoint.js';
 import { depthEndpoints } from './depthContract.js';
+import { jobEndpoints } from './jobsContract.js';
 import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
+import { poseEndpoints } from './poseContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -142,6 +144,8 @@ export const contract = {
   ...modelEndpoints,
   ...depthEndpoints,
   ...measureEndpoints,
+  ...jobEndpoints,
+  ...poseEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;
