@@ -10,6 +10,7 @@ import { openCore, type Core } from './core/core.js';
 import { createLogger, flushLogger } from './core/logger.js';
 import { CliError } from './cli/errors.js';
 import { registerDepthCommand } from './cli/depth.js';
+import { registerJobCommands } from './cli/jobs.js';
 import { registerMeasureCommand } from './cli/measure.js';
 import { registerPoseCommand } from './cli/pose.js';
 import { registerModelCommands, type ProgressSink } from './cli/models.js';
@@ -201,6 +202,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
   registerDepthCommand(program, { out: io.out, err: io.err, withCore });
   registerMeasureCommand(program, { out: io.out, err: io.err, withCore });
   registerPoseCommand(program, { out: io.out, err: io.err, withCore });
+  registerJobCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
 
   program
     .command('doctor')
