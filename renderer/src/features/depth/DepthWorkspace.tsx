@@ -76,6 +76,9 @@ export function DepthWorkspace() {
               data-testid="focal-input"
               value={d.focalPx}
               onChange={(e) => s.setFocalPx(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && d.photo) void s.runDepth();
+              }}
             />
           </label>
           <button type="button" disabled={!d.photo || d.status === 'running'} onClick={() => void s.runDepth()}>

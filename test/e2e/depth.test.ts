@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { rendererDir } from '../../main/paths.js';
+import { installTiny, tinyModelSet } from '../helpers/depthModels.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { launchBrowser, openApp, skipWithoutChromium, syntheticPly } from './browser.js';
+
+const W = [0.5, 0.25, 0.125] as const;
+const B = 0.1;
+/** tiny-metric3d on a uniform colour (raw 0–255 input): canonical depth × focal at model size / 1000. */
+function expectedMetric3d(rgb: number[], focalPx: number, width: number, height: number) {
+  const raw = rgb.reduce((s, v, c) => s + W[c]! * v, B);
+  const fModel = 0.5 * ((focalPx * 686) / width + (focalPx * 518) / height);
+  return (raw * fModel) / 1000;
+}
+const metres = (text: string | null) => {
+  const m = /(-?\d+\.\d+) m/.exec(text ?? '');
+  assert.ok(m, `no metres in "${text}"`);
+  return Number(m[1]);
+};
+
+describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  const set = tinyModelSet();
+  const colour = [10, 20, 30];
+
+  before(async () => {
+    const dir = rendererDir();
+    assert.ok(dir, 'the renderer must be built (npm run build)');
+    s = await startTestServer({ rendererDir: dir }, { modelManifest: set.manifest });
+    await installTiny(s.core, set, ['tiny-metric3d']);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  test('a photo through the file picker gives metres on the colour bar, depth under the cursor and a 3-D view', async () => {
+    const { page, errors } = await openApp(browser, s.url, s.desktopToken);
+    await page.getByTestId('nav-depth').click();
+    await page.getByTestId('empty-state').waitFor();
+    await page.getByTestId('focal-input').fill('500');
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .png()
+      .toBuffer();
+    const response = page.waitForResponse((r) => r.url().endsWith('/v1/depth'));
+    await page.getByTestId('file-input').setInputFiles({ name: 'flat.png', mimeType: 'image/png', buffer: photo });
+    const api = (await (await response).json()) as { stats: { median: number }; depth: { kind: string } };
+    assert.equal(api.depth.kind, 'metric');
+
+    const expected = expectedMetric3d(colour, 500, 640, 480);
+    const median = page.getByTestId('colorbar-median');
+    await median.waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('colorbar-units').textContent(), 'metres');
+    const shown = metres(await median.textContent());
+    assert.ok(Math.abs(shown - expected) <= 0.0005 + 1e-3 * expected, `median ${shown} vs ${expected}`);
+    assert.ok(Math.abs(shown - api.stats.median) <= 0.0005, 'shown to the millimetre as the API said');
+
+    // Depth under the cursor, read from the NPY artifact.
+    const readout = page.getByTestId('depth-readout');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="depth-readout"]')?.textContent?.startsWith('Point'),
+    );
+    await page.getByTestId('depth-preview').hover({ position: { x: 100, y: 80 } });
+    await page.waitForFunction(() =>
+      / m at \(\d+, \d+\)/.test(document.querySelector('[data-testid="depth-readout"]')?.textContent ?? ''),
+    );
+    const hovered = metres(await readout.textContent());
+    assert.ok(Math.abs(hovered - expected) <= 0.0005 + 1e-3 * expected, `hover ${hovered} vs ${expected}`);
+
+    // Exports are real links to the artifacts.
+    for (const id of ['export-png16', 'export-npy', 'export-ply']) {
+      const href = await page.getByTestId(id).getAttribute('href');
+      assert.ok(href?.startsWith('/v1/artifacts/'), `${id}: ${href}`);
+      assert.equal((await fetch(s.url + href)).status, 200, `${id} downloads`);
+    }
+
+    // The 3-D view: a WebGL canvas with a size, or the fallback that says what to do.
+    const view = page.getByTestId('cloud-view');
+    await view.locator('canvas, [data-testid="cloud-fallback"]').first().waitFor({ timeout: 30_000 });
+    if (await view.getByTestId('cloud-fallback').count()) {
+      assert.match((await view.getByTestId('cloud-fallback').textContent()) ?? '', /WebGL/);
+    } else {
+      const box = await view.locator('canvas').boundingBox();
+      assert.ok(box && box.width > 0 && box.height > 0, JSON.stringify(box));
+      const gl = await view.locator('canvas').evaluate((c: HTMLCanvasElement) => !!c.getContext('webgl2'));
+      assert.ok(gl, 'the canvas holds a WebGL2 context');
+      await page.getByTestId('focal-input').blur(); // single-key shortcuts are off while typing in a field
+      await page.keyboard.press('r'); // reset view must not throw
+    }
+    // Shortcuts switch workspaces.
+    await page.keyboard.press('m');
+    await page.getByTestId('workspace-measure').waitFor();
+    await page.keyboard.press('d');
+    await page.getByTestId('workspace-depth').waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a file that is not an image shows the core’s own message and what to do', async () => {
+    const { page } = await openApp(browser, s.url, s.desktopToken);
+    await page.getByTestId('nav-depth').click();
+    const response = page.waitForResponse((r) => r.url().endsWith('/v1/depth'));
+    await page
+      .getByTestId('file-input')
+      .setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('this is not a PNG at all') });
+    const res = await response;
+    assert.ok(res.status() >= 400 && res.status() < 500, `status ${res.status()}`);
+    const body = (await res.json()) as { error: { message: string } };
+    const panel = page.getByTestId('error-panel');
+    await panel.waitFor();
+    assert.equal(await panel.getByTestId('error-message').textContent(), body.error.message);
+    await page.close();
+  });
+
+  test('frame rate of the point-cloud view with 1M points (printed, not asserted)', async () => {
+    const { page } = await openApp(browser, s.url, s.desktopToken);
+    await page.getByTestId('nav-depth').click();
+    const n = 1_000_000;
+    await page
+      .getByTestId('file-input')
+      .setInputFiles({ name: 'million.ply', mimeType: 'application/octet-stream', buffer: syntheticPly(n) });
+    const view = page.getByTestId('cloud-view');
+    await view.locator('canvas, [data-testid="cloud-fallback"]').first().waitFor({ timeout: 60_000 });
+    if (await view.getByTestId('cloud-fallback').count()) {
+      console.log('point-cloud FPS: no WebGL in this browser (fallback shown)');
+      return page.close();
+    }
+    assert.match((await view.textContent()) ?? '', /1,000,000 points/);
+    await page.waitForTimeout(500); // first frames upload the buffers
+    // A string, so the test transpiler's helpers (__name) do not leak into the page.
+    const fps = (await page.evaluate(`new Promise((resolve) => {
+      let frames = 0;
+      const t0 = performance.now();
+      const tick = () => {
+        frames++;
+        const dt = performance.now() - t0;
+        if (dt < 2000) requestAnimationFrame(tick);
+        else resolve((frames * 1000) / dt);
+      };
+      requestAnimationFrame(tick);
+    })`)) as number;
+    console.log(
+      `point-cloud view, ${n.toLocaleString('en')} points, headless Chromium + SwiftShader: ${fps.toFixed(1)} FPS (requestAnimationFrame over 2 s)`,
+    );
+    await page.close();
+  });
+});
