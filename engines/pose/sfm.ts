@@ -222,10 +222,10 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
    * model is adjusted once more.
    */
   function refineModel(withFocal: boolean): void {
-    globalBundle(withFocal);
+    globalBundle(withFocal, 20);
     filterPoints(pnpPx);
     for (const id of byTrack.keys()) if (!points.has(id)) triangulateTrack(id);
-    globalBundle(withFocal);
+    globalBundle(withFocal, 20);
   }
 
   /** Triangulates a track from all its registered observations when the checks pass. */
@@ -246,7 +246,7 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
   }
 
   /** Bundle adjustment of every registered camera and point; returns the rms reprojection error. */
-  function globalBundle(refineFocal: boolean): number {
+  function globalBundle(refineFocal: boolean, maxIterations = 50): number {
     const camIdx: number[] = [];
     const slot = new Int32Array(F).fill(-1);
     for (let f = 0; f < F; f++) if (cameras[f]) slot[f] = camIdx.push(f) - 1;
@@ -283,7 +283,7 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
         obsPoint: Uint32Array.from(obsPt),
         obsPx: Float64Array.from(obsPx),
       },
-      { fixedCameras: [fixed], refineFocal, loss: 'huber', lossScalePx: 2, maxIterations: 50 },
+      { fixedCameras: [fixed], refineFocal, loss: 'huber', lossScalePx: 2, maxIterations },
     );
     camIdx.forEach((f, i) => {
       const R = new Float64Array(9);
