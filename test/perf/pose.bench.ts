@@ -2,14 +2,33 @@
 // same run, side by side: time, registered frames, median relative-rotation error over all pairs,
 // median camera-centre error after a similarity alignment to the ground truth.
 // Frames: ../shared/data/middlebury-mview-templeRing (19 real views, exact K, R, t per view).
-// Ours: Lucas–Kanade tracks (engines/features) → incremental SfM (engines/pose), focal refined
-// from a 1.2 × width guess (COLMAP starts from the same guess without EXIF).
+// Ours, two front ends into the same incremental SfM (engines/pose), focal refined from a 1.2 × width
+// guess (COLMAP starts from the same guess without EXIF): Lucas–Kanade tracks, and oriented binary
+// descriptors matched across all pairs (POSE_WINDOW=k: a sequential window of k instead) and
+// verified by five-point RANSAC. POSE_SKIP_COLMAP=1 skips COLMAP while tuning.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createGray, rgbToGray, Tracker } from '../../engines/features/index.js';
-import { applySimilarity, createSimilarity, incrementalSfm, umeyamaAlignment } from '../../engines/pose/index.js';
+import {
+  buildTracks,
+  createGray,
+  detectAndDescribe,
+  imagePairs,
+  matchDescriptors,
+  rgbToGray,
+  Tracker,
+  type GrayImage,
+  type Keypoints,
+  type PairMatches,
+} from '../../engines/features/index.js';
+import {
+  applySimilarity,
+  createSimilarity,
+  estimateRelativePose,
+  incrementalSfm,
+  umeyamaAlignment,
+} from '../../engines/pose/index.js';
 import { SHARED_DATA } from '../helpers/rgbd.js';
 import { colmapAvailable, runColmap, type PoseEstimate } from './pose/colmap.js';
 import { poseAccuracy, readMiddleburyPar } from './pose/groundTruth.js';
@@ -33,9 +52,8 @@ const align = (src: number[][], dst: number[][]) => {
   return src.map((_, i) => [out[3 * i]!, out[3 * i + 1]!, out[3 * i + 2]!]);
 };
 
-// Ours.
-const t0 = performance.now();
-const tracker = new Tracker({ maxCorners: 1500, lk: { winSize: 31, maxLevel: 4 } });
+// Frames, decoded once for both of our pipelines (decoding is not timed).
+const grays: GrayImage[] = [];
 let width = 0;
 let height = 0;
 for (const f of files) {
@@ -44,8 +62,17 @@ for (const f of files) {
   height = info.height;
   const g = createGray(width, height);
   rgbToGray(g.data, data, width, height, 3);
-  tracker.push(g);
+  grays.push(g);
 }
+const Kguess = { fx: 1.2 * width, fy: 1.2 * width, cx: width / 2, cy: height / 2 };
+const line = (label: string, seconds: number, detail: string, acc: ReturnType<typeof poseAccuracy>, focal: number) =>
+  `${label.padEnd(28)}${seconds.toFixed(1)} s (${detail})  registered ${acc.registered}/${acc.total}  ` +
+  `rotation ${acc.medianRotErrDeg.toFixed(2)}°  centre ${(acc.medianCentreErr * 1000).toFixed(1)} mm  focal ${focal.toFixed(0)}`;
+
+// Ours, LK tracks.
+const t0 = performance.now();
+const tracker = new Tracker({ maxCorners: 1500, lk: { winSize: 31, maxLevel: 4 } });
+for (const g of grays) tracker.push(g);
 const tr = tracker.tracks();
 const t1 = performance.now();
 const sfm = incrementalSfm(
@@ -55,7 +82,7 @@ const sfm = incrementalSfm(
     obsTrack: tr.trackId.slice(0, tr.count),
     obsXY: Float64Array.from(tr.xy.subarray(0, 2 * tr.count)),
   },
-  { K: { fx: 1.2 * width, fy: 1.2 * width, cx: width / 2, cy: height / 2 }, refineFocal: true, seed: 1 },
+  { K: Kguess, refineFocal: true, seed: 1 },
 );
 const t2 = performance.now();
 const ours: PoseEstimate[] = files.flatMap((name, i) => {
@@ -64,10 +91,66 @@ const ours: PoseEstimate[] = files.flatMap((name, i) => {
 });
 const oursAcc = poseAccuracy(gt, ours, align);
 
+// Ours, descriptors: oriented binary descriptors on Shi–Tomasi corners, ratio + cross-checked
+// matching of every pair (or a sequential window), each pair verified by a five-point RANSAC,
+// union-find tracks → the same incremental SfM.
+const d0 = performance.now();
+const kps: Keypoints[] = grays.map((g) => detectAndDescribe(g, { corners: { maxCorners: 2000 } }));
+const d1 = performance.now();
+const pairList = imagePairs(grays.length, {
+  exhaustive: process.env.POSE_WINDOW === undefined,
+  window: Number(process.env.POSE_WINDOW ?? 8),
+});
+const verified: PairMatches[] = [];
+let rawMatches = 0;
+let inlierMatches = 0;
+for (let p = 0; p < pairList.length; p += 2) {
+  const i = pairList[p]!;
+  const j = pairList[p + 1]!;
+  const A = kps[i]!;
+  const B = kps[j]!;
+  const matches = new Int32Array(2 * Math.min(A.count, B.count));
+  const n = matchDescriptors(matches, A.descriptors, A.count, B.descriptors, B.count, { ratio: 0.8 });
+  rawMatches += n;
+  if (n < 20) continue;
+  const p1 = new Float64Array(2 * n);
+  const p2 = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    p1[2 * k] = A.xy[2 * matches[2 * k]!]!;
+    p1[2 * k + 1] = A.xy[2 * matches[2 * k]! + 1]!;
+    p2[2 * k] = B.xy[2 * matches[2 * k + 1]!]!;
+    p2[2 * k + 1] = B.xy[2 * matches[2 * k + 1]! + 1]!;
+  }
+  const r = estimateRelativePose(p1, p2, Kguess, Kguess, { thresholdPx: 4, seed: 1 + p, maxIterations: 300 });
+  if (!r || r.inlierCount < 15) continue;
+  inlierMatches += r.inlierCount;
+  verified.push({ imageA: i, imageB: j, matches, count: n, inliers: r.inliers });
+}
+const d2 = performance.now();
+const dt = buildTracks(
+  kps.map((k) => k.xy),
+  verified,
+);
+const lens = new Int32Array(dt.trackCount);
+for (let o = 0; o < dt.obsTrack.length; o++) lens[dt.obsTrack[o]!]!++;
+lens.sort();
+const d3 = performance.now();
+const dsfm = incrementalSfm(dt, { K: Kguess, refineFocal: true, seed: 1 });
+const d4 = performance.now();
+const descAcc = poseAccuracy(
+  gt,
+  files.flatMap((name, i) => {
+    const c = dsfm.cameras[i];
+    return c ? [{ name, R: [...c.R], t: [...c.t] }] : [];
+  }),
+  align,
+);
+const descSeconds = (d4 - d0) / 1000;
+
 // COLMAP.
 let colmapLine = 'COLMAP: not installed (apt install colmap)';
 let colmapSeconds = NaN;
-if (colmapAvailable()) {
+if (colmapAvailable() && !process.env.POSE_SKIP_COLMAP) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-colmap-'));
   const images = path.join(work, 'images');
   fs.mkdirSync(images);
@@ -85,10 +168,24 @@ const oursSeconds = (t2 - t0) / 1000;
 console.log(
   `templeRing, ${files.length} views ${width}×${height}, true focal ${gt[0]?.K[0]} px; scene radius ${(oursAcc.sceneSize * 1000).toFixed(0)} mm`,
 );
+const s = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+console.log(line('ours (LK + SfM)', oursSeconds, `tracking ${s(t0, t1)}, SfM ${s(t1, t2)}`, oursAcc, sfm.K.fx));
 console.log(
-  `ours (LK + SfM)       ${oursSeconds.toFixed(1)} s (tracking ${((t1 - t0) / 1000).toFixed(1)}, SfM ${((t2 - t1) / 1000).toFixed(1)})  ` +
-    `registered ${oursAcc.registered}/${oursAcc.total}  rotation ${oursAcc.medianRotErrDeg.toFixed(2)}°  centre ${(oursAcc.medianCentreErr * 1000).toFixed(1)} mm  focal ${sfm.K.fx.toFixed(0)}`,
+  line(
+    'ours (descriptors + SfM)',
+    descSeconds,
+    `features ${s(d0, d1)}, matching ${s(d1, d2)}, tracks ${s(d2, d3)}, SfM ${s(d3, d4)}`,
+    descAcc,
+    dsfm.K.fx,
+  ),
+);
+console.log(
+  `  ${pairList.length / 2} pairs, ${rawMatches} matches, ${inlierMatches} verified in ${verified.length} pairs; ` +
+    `${dt.trackCount} tracks (median length ${lens[lens.length >> 1] ?? 0}, ${dt.inconsistentCount} inconsistent dropped), ` +
+    `${dsfm.points.length / 3} points, rms ${dsfm.rmsReprojectionPx.toFixed(2)} px`,
 );
 console.log(colmapLine);
 if (Number.isFinite(colmapSeconds))
-  console.log(`speed ratio COLMAP / ours: ${(colmapSeconds / oursSeconds).toFixed(2)}×`);
+  console.log(
+    `speed ratio COLMAP / ours: LK ${(colmapSeconds / oursSeconds).toFixed(2)}×, descriptors ${(colmapSeconds / descSeconds).toFixed(2)}×`,
+  );
