@@ -33,6 +33,8 @@ export interface HandlerInput<E extends EndpointDef> {
   body: BodyOf<E>;
   /** The uploaded file of a multipart endpoint (`upload` in the contract); undefined otherwise. */
   file: E['upload'] extends UploadDef ? UploadedFile : UploadedFile | undefined;
+  /** Every uploaded file, in the order sent (endpoints whose upload allows several; else `[file]` or `[]`). */
+  files: readonly UploadedFile[];
   principal: Principal | null;
   /** Aborts when the route's deadline passes or the client goes away. */
   signal: AbortSignal;
@@ -71,9 +73,9 @@ export function buildRouter(
       lifetime: RequestLifetime,
       pre: Prepared,
       body: unknown,
-      file?: UploadedFile,
+      files: UploadedFile[] = [],
     ): void | Promise<void> => {
-      const out = handler(new Input(pre, body, file, ctx, lifetime));
+      const out = handler(new Input(pre, body, files, ctx, lifetime));
       if (!isPromise(out)) return send(ctx, ep, out, validate);
       return out.then((value) => {
         if (!lifetime.expired() && !ctx.res.destroyed) send(ctx, ep, value, validate);
@@ -94,8 +96,8 @@ export function buildRouter(
         const pre: Prepared = { params, query: ep.query ? parse(ep.query, ctx.query, 'query') : undefined, principal };
         const upload = ep.upload;
         if (upload) {
-          return readMultipart(ctx, upload).then(({ file, fields }) =>
-            finish(ctx, lifetime, pre, parse(upload.fields, fields, 'body'), file),
+          return readMultipart(ctx, upload).then(({ files, fields }) =>
+            finish(ctx, lifetime, pre, parse(upload.fields, fields, 'body'), files),
           );
         }
         if (!ep.body) return finish(ctx, lifetime, pre, undefined);
@@ -129,11 +131,11 @@ class Input implements HandlerInput<EndpointDef> {
   constructor(
     pre: Prepared,
     body: unknown,
-    file: UploadedFile | undefined,
+    readonly files: UploadedFile[],
     readonly ctx: Context,
     private readonly lifetime: RequestLifetime,
   ) {
-    this.file = file;
+    this.file = files[0];
     this.params = pre.params as ParamsOf<EndpointDef>;
     this.query = pre.query as QueryOf<EndpointDef>;
     this.body = body as BodyOf<EndpointDef>;

@@ -24,7 +24,7 @@ export interface EndpointDef {
   readonly query?: z.ZodObject;
   /** JSON request body. */
   readonly body?: z.ZodType;
-  /** A multipart/form-data body instead: one file part plus text fields (validated by `fields`). */
+  /** A multipart/form-data body instead: file part(s) plus text fields (validated by `fields`). */
   readonly upload?: UploadDef;
   readonly response: {
     readonly status: number;
@@ -45,9 +45,26 @@ export interface UploadDef {
   /** Form field name of the file part. */
   readonly file: string;
   readonly fileDescription: string;
+  /** How many parts named `file` one request may hold (default 1: exactly one file). */
+  readonly maxFiles?: number;
+  /**
+   * Other file fields a request may use *instead of* `file` — one field per request, never two
+   * (e.g. one `video` or several `images`). With alternatives, a request names exactly one of them.
+   */
+  readonly alternatives?: Readonly<Record<string, UploadFilePart>>;
   /** Text fields; values arrive as strings, so schemas coerce. */
   readonly fields: z.ZodObject;
+  /** Largest accepted file. */
   readonly maxFileBytes: number;
+  /** Largest total of all files of one request (default: `maxFileBytes`). */
+  readonly maxTotalBytes?: number;
+}
+
+/** A file field of {@link UploadDef.alternatives}. */
+export interface UploadFilePart {
+  readonly description: string;
+  /** Most parts with this name in one request (default 1). */
+  readonly maxCount?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

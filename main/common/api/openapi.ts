@@ -108,18 +108,27 @@ export function buildOpenApi(
       };
     }
     if (ep.upload) {
-      const fields = toSchema(ep.upload.fields, 'input');
+      const up = ep.upload;
+      const fields = toSchema(up.fields, 'input');
+      // A field of several files is an array of binary parts; alternatives are one-of-these fields.
+      const filePart = (description: string, maxCount = 1): JsonObject =>
+        maxCount > 1
+          ? { type: 'array', items: { type: 'string', format: 'binary' }, minItems: 1, maxItems: maxCount, description }
+          : { type: 'string', format: 'binary', description };
+      const alternatives = Object.entries(up.alternatives ?? {});
+      const fileProps: JsonObject = { [up.file]: filePart(up.fileDescription, up.maxFiles) };
+      for (const [name, part] of alternatives) fileProps[name] = filePart(part.description, part.maxCount);
       operation.requestBody = {
         required: true,
         content: {
           'multipart/form-data': {
             schema: {
               type: 'object',
-              properties: {
-                [ep.upload.file]: { type: 'string', format: 'binary', description: ep.upload.fileDescription },
-                ...((fields.properties ?? {}) as JsonObject),
-              },
-              required: [ep.upload.file, ...((fields.required ?? []) as string[])],
+              properties: { ...fileProps, ...((fields.properties ?? {}) as JsonObject) },
+              required: [...(alternatives.length ? [] : [up.file]), ...((fields.required ?? []) as string[])],
+              ...(alternatives.length && {
+                oneOf: Object.keys(fileProps).map((name) => ({ required: [name] })),
+              }),
             },
           },
         },
