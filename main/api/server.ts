@@ -13,6 +13,7 @@ import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
 import { artifactHandlers } from './handlers/artifacts.js';
 import { depthHandlers } from './handlers/depth.js';
 import { measureHandlers } from './handlers/measure.js';
+import { poseHandlers } from './handlers/pose.js';
 import { jobHandlers } from './handlers/jobs.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
@@ -80,6 +81,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...modelHandlers(core.models),
     ...depthHandlers(engine.depth, core.artifacts),
     ...measureHandlers(engine.depth),
+    ...poseHandlers(engine.pose, core.artifacts),
     ...jobHandlers(core.jobs),
   };
   const router = buildRouter(contract, handlers, {

@@ -4,6 +4,7 @@ import { PROVIDERS, type Provider } from '../../engines/runtime/index.js';
 import type { Core } from '../core/core.js';
 import { DepthService } from './depthService.js';
 import { InferenceHost } from './inferenceHost.js';
+import { PoseService } from './poseService.js';
 import type { WorkerConfig } from './protocol.js';
 
 export {
@@ -15,6 +16,7 @@ export {
   type MeasureResponse,
 } from './depthService.js';
 export { InferenceHost } from './inferenceHost.js';
+export { PoseService, type PoseRequest, type PoseResponse, type PoseArtifactName } from './poseService.js';
 
 /**
  * Inference settings from the environment:
@@ -44,6 +46,7 @@ export function inferenceConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Wo
 
 export interface DepthEngine {
   depth: DepthService;
+  pose: PoseService;
   host: InferenceHost;
   close(): Promise<void>;
 }
@@ -54,5 +57,13 @@ export function createDepthEngine(
   config: WorkerConfig = inferenceConfigFromEnv(),
 ): DepthEngine {
   const host = new InferenceHost(config, logger);
-  return { depth: new DepthService(core.models, core.artifacts, host), host, close: () => host.close() };
+  // Poses get a worker thread of their own (started on first use): seconds of tracking and bundle
+  // adjustment never hold up a depth request, nor a loaded model a pose request.
+  const poseHost = new InferenceHost(config, logger);
+  return {
+    depth: new DepthService(core.models, core.artifacts, host),
+    pose: new PoseService(core.artifacts, poseHost),
+    host,
+    close: () => Promise.all([host.close(), poseHost.close()]).then(() => undefined),
+  };
 }

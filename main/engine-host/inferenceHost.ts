@@ -9,13 +9,15 @@ import type {
   FromWorker,
   MeasureJob,
   MeasureJobResult,
+  PoseJob,
+  PoseJobResult,
   ToWorker,
   WireError,
   WorkerConfig,
 } from './protocol.js';
 
 interface Pending {
-  resolve: (r: DepthJobResult | MeasureJobResult) => void;
+  resolve: (r: DepthJobResult | MeasureJobResult | PoseJobResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -49,7 +51,7 @@ export class InferenceHost {
 
   /** `transfer`: move the image's buffer to the worker instead of copying it (the caller gives it up). */
   runDepth(job: Omit<DepthJob, 'type' | 'jobId'>, transfer: boolean, signal?: AbortSignal): Promise<DepthJobResult> {
-    return this.run<DepthJobResult>((jobId) => ({ type: 'depth', jobId, ...job }), job.image, transfer, signal);
+    return this.run<DepthJobResult>((jobId) => ({ type: 'depth', jobId, ...job }), [job.image], transfer, signal);
   }
 
   runMeasure(
@@ -57,12 +59,20 @@ export class InferenceHost {
     transfer: boolean,
     signal?: AbortSignal,
   ): Promise<MeasureJobResult> {
-    return this.run<MeasureJobResult>((jobId) => ({ type: 'measure', jobId, ...job }), job.image, transfer, signal);
+    return this.run<MeasureJobResult>((jobId) => ({ type: 'measure', jobId, ...job }), [job.image], transfer, signal);
+  }
+
+  /** `transfer`: move the uploaded video's or images' buffers to the worker (the caller gives them up). */
+  runPose(job: Omit<PoseJob, 'type' | 'jobId'>, transfer: boolean, signal?: AbortSignal): Promise<PoseJobResult> {
+    const input = job.input;
+    const buffers =
+      input.kind === 'video' ? [input.data] : input.kind === 'images' ? input.images.map((i) => i.data) : [];
+    return this.run<PoseJobResult>((jobId) => ({ type: 'pose', jobId, ...job }), buffers, transfer, signal);
   }
 
   private run<R>(
     make: (jobId: number) => ToWorker,
-    image: Uint8Array,
+    buffers: Uint8Array[],
     transfer: boolean,
     signal?: AbortSignal,
   ): Promise<R> {
@@ -84,8 +94,10 @@ export class InferenceHost {
       });
       worker.ref(); // keep the process alive while work is outstanding (a CLI run has nothing else)
       // Moved without a copy only when asked and when the view owns its whole buffer (never a pooled slice).
-      const whole = transfer && image.byteOffset === 0 && image.byteLength === image.buffer.byteLength;
-      worker.postMessage(make(jobId), whole ? [image.buffer as ArrayBuffer] : []);
+      const moved = new Set<ArrayBuffer>();
+      for (const b of buffers)
+        if (transfer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) moved.add(b.buffer as ArrayBuffer);
+      worker.postMessage(make(jobId), [...moved]);
     });
   }
 

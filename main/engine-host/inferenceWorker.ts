@@ -2,9 +2,8 @@
 // touches pixels — decode, resize, inference, post-processing, encoding, hashing and writing the
 // artifact files — so the core's event loop never waits on a model (onnxruntime's run blocks the
 // thread that calls it), never runs a 12 MP loop, and never holds the big buffers (no GC pauses).
-import crypto from 'node:crypto';
+// A second instance of this worker runs pose jobs (poseJob.ts), so poses never queue behind a model.
 import fs from 'node:fs';
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   resolveIntrinsics,
@@ -30,10 +29,13 @@ import { MeasureError, measureDistance, type DepthMapInput, type Reference } fro
 import { ModelPool, RuntimeError, Tensor, type Feeds } from '../../engines/runtime/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 import { AppError } from '../common/errors.js';
+import { writeArtifactFile } from './artifactFile.js';
 import { encodeDepthPng16, encodeMaskPng, encodePreviewPng } from './encode.js';
 import { decodeImage } from './image.js';
+import { runPose } from './poseJob.js';
 import type {
   MeasureJob,
+  PoseJob,
   MeasureJobResult,
   DepthJob,
   DepthJobResult,
@@ -64,12 +66,17 @@ port.on('message', (msg: ToWorker) => {
   else void handle(msg);
 });
 
-async function handle(job: DepthJob | MeasureJob): Promise<void> {
+async function handle(job: DepthJob | MeasureJob | PoseJob): Promise<void> {
   const ctl = new AbortController();
   running.set(job.jobId, ctl);
   const written: string[] = [];
   try {
-    const result = job.type === 'depth' ? await runDepth(job, ctl.signal, written) : await runMeasure(job, ctl.signal);
+    const result =
+      job.type === 'depth'
+        ? await runDepth(job, ctl.signal, written)
+        : job.type === 'measure'
+          ? await runMeasure(job, ctl.signal)
+          : await runPose(job, ctl.signal, written);
     post({ type: 'result', jobId: job.jobId, result });
   } catch (err) {
     await Promise.all(written.map((f) => fs.promises.rm(f, { force: true })));
@@ -89,25 +96,14 @@ function toWire(err: unknown): WireError {
   return { name: e.name, message: e.message };
 }
 
-/** Hashes and writes one artifact, given in parts to spare copies, into the temp folder; the main thread adopts the file. */
-async function write(
+/** Writes one depth artifact into the temp folder; the main thread adopts the file. */
+function write(
   job: DepthJob,
   written: string[],
   data: Uint8Array | Uint8Array[],
   contentType: string,
 ): Promise<WrittenArtifact> {
-  const parts = Array.isArray(data) ? data : [data];
-  const file = path.join(job.tmpDir, `depth-${crypto.randomBytes(8).toString('hex')}`);
-  written.push(file);
-  const hash = crypto.createHash('sha256');
-  for (const p of parts) hash.update(p);
-  const handle = await fs.promises.open(file, 'wx', 0o600);
-  try {
-    await handle.writev(parts);
-  } finally {
-    await handle.close();
-  }
-  return { file, sha256: hash.digest('hex'), bytes: parts.reduce((n, p) => n + p.byteLength, 0), contentType };
+  return writeArtifactFile(job.tmpDir, 'depth', written, data, contentType);
 }
 
 interface DepthSource {

@@ -3,7 +3,9 @@ import type { Distortion } from '../../engines/core/distortion.js';
 import type { DepthModelSpec, ScaleSource } from '../../engines/depth/index.js';
 import type { MeasureResult } from '../../engines/measure/index.js';
 import type { ModelSignature, Provider } from '../../engines/runtime/index.js';
+import type { FrameStatus } from '../../engines/pose/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
+import type { PoseOutput } from '../common/api/poseContract.js';
 
 /** Messages between the core's main thread and the inference worker (structured clone + transfer). */
 
@@ -93,9 +95,61 @@ export interface MeasureJobResult {
   timingsMs: { total: number; inference: number };
 }
 
-export type ToWorker = DepthJob | MeasureJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
+/** Frames → camera poses (see poseJob.ts). */
+export interface PoseJob {
+  type: 'pose';
+  jobId: number;
+  input:
+    | { kind: 'video'; data: Uint8Array }
+    /** A video file the caller owns (the CLI); read in place, never deleted. */
+    | { kind: 'video_file'; path: string }
+    | { kind: 'images'; images: { data: Uint8Array; name: string }[] };
+  /** Video sampling rate, frames per second. */
+  fps: number;
+  /** More frames than this → 413. */
+  maxFrames: number;
+  /** Frames are tracked at most this size (longer side, px). */
+  maxSide: number;
+  limits: { maxPixels: number; maxBytes: number };
+  intrinsics: ExplicitIntrinsics | undefined;
+  outputs: PoseOutput[];
+  tmpDir: string;
+}
+
+export interface PoseFrameResult {
+  name: string;
+  timeS: number | null;
+  status: FrameStatus;
+  reason: string;
+  /** camFromWorld, row-major R then t; null when not registered. */
+  R: number[] | null;
+  t: number[] | null;
+}
+
+export interface PoseJobResult {
+  input: {
+    kind: 'video' | 'images';
+    width: number;
+    height: number;
+    processing: { width: number; height: number };
+    video: { fpsSampled: number; durationS: number; codec: string; rotationDeg: number } | null;
+  };
+  frames: PoseFrameResult[];
+  initialPair: [number, number] | null;
+  registered: number;
+  /** Final intrinsics in full-size pixels, and the ones the reconstruction started from. */
+  intrinsics: { K: PinholeIntrinsics; initial: PinholeIntrinsics; source: IntrinsicsSource; refined: boolean };
+  points: number;
+  rmsReprojectionPx: number;
+  reprojection: { observations: number; median: number; p90: number; max: number };
+  artifacts: Partial<Record<'cameras.txt' | 'images.txt' | 'points3D.txt' | 'points.ply', WrittenArtifact>>;
+  timingsMs: { decode: number; tracking: number; sfm: number; write: number };
+}
+
+export type ToWorker =
+  DepthJob | MeasureJob | PoseJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
 
 export type FromWorker =
-  | { type: 'result'; jobId: number; result: DepthJobResult | MeasureJobResult }
+  | { type: 'result'; jobId: number; result: DepthJobResult | MeasureJobResult | PoseJobResult }
   | { type: 'error'; jobId: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; message: string; fields?: Record<string, unknown> };

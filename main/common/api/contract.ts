@@ -4,6 +4,7 @@ import { depthEndpoints } from './depthContract.js';
 import { jobEndpoints } from './jobsContract.js';
 import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
+import { poseEndpoints } from './poseContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -144,6 +145,7 @@ export const contract = {
   ...depthEndpoints,
   ...measureEndpoints,
   ...jobEndpoints,
+  ...poseEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;
