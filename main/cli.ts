@@ -12,6 +12,7 @@ import { CliError } from './cli/errors.js';
 import { registerDepthCommand } from './cli/depth.js';
 import { registerJobCommands } from './cli/jobs.js';
 import { registerMeasureCommand } from './cli/measure.js';
+import { registerPoseCommand } from './cli/pose.js';
 import { registerModelCommands, type ProgressSink } from './cli/models.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
@@ -200,6 +201,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
   registerModelCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
   registerDepthCommand(program, { out: io.out, err: io.err, withCore });
   registerMeasureCommand(program, { out: io.out, err: io.err, withCore });
+  registerPoseCommand(program, { out: io.out, err: io.err, withCore });
   registerJobCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
 
   program
