@@ -62,13 +62,9 @@ describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () 
 
     // Depth under the cursor, read from the NPY artifact.
     const readout = page.getByTestId('depth-readout');
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="depth-readout"]')?.textContent?.startsWith('Point'),
-    );
+    await readout.filter({ hasText: /^Point at the photo/ }).waitFor();
     await page.getByTestId('depth-preview').hover({ position: { x: 100, y: 80 } });
-    await page.waitForFunction(() =>
-      / m at \(\d+, \d+\)/.test(document.querySelector('[data-testid="depth-readout"]')?.textContent ?? ''),
-    );
+    await readout.filter({ hasText: / m at \(\d+, \d+\)/ }).waitFor();
     const hovered = metres(await readout.textContent());
     assert.ok(Math.abs(hovered - expected) <= 0.0005 + 1e-3 * expected, `hover ${hovered} vs ${expected}`);
 
@@ -87,7 +83,9 @@ describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () 
     } else {
       const box = await view.locator('canvas').boundingBox();
       assert.ok(box && box.width > 0 && box.height > 0, JSON.stringify(box));
-      const gl = await view.locator('canvas').evaluate((c: HTMLCanvasElement) => !!c.getContext('webgl2'));
+      const gl = await view
+        .locator('canvas')
+        .evaluate((c) => !!(c as unknown as { getContext(t: string): unknown }).getContext('webgl2'));
       assert.ok(gl, 'the canvas holds a WebGL2 context');
       await page.getByTestId('focal-input').blur(); // single-key shortcuts are off while typing in a field
       await page.keyboard.press('r'); // reset view must not throw
