@@ -19,7 +19,34 @@ if (!selected.length) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-if (!fs.existsSync('dist/main/cli.js') || !fs.existsSync('dist/renderer/index.html')) {
+// Rebuild when dist/ is missing or older than any source file: the end-to-end and process tests
+// run the built product, and a stale build would test yesterday's code.
+function newestSource() {
+  let newest = 0;
+  (function walk(dir) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  })('.');
+  return newest;
+}
+const builtAt = (f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);
+const stale = () => {
+  const built = Math.min(builtAt('dist/main/cli.js'), builtAt('dist/renderer/index.html'));
+  if (!built) return true;
+  let newest = 0;
+  for (const dir of ['main', 'engines', 'renderer', 'resources']) {
+    if (!fs.existsSync(dir)) continue;
+    const cwd = process.cwd();
+    process.chdir(dir);
+    newest = Math.max(newest, newestSource());
+    process.chdir(cwd);
+  }
+  return newest > built;
+};
+if (stale()) {
   const b = spawnSync(process.execPath, ['build/build.mjs'], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
