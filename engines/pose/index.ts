@@ -41,3 +41,4 @@ export {
   type TriangulationStatus,
 } from './triangulate.js';
 export { incrementalSfm, type FrameStatus, type SfmOptions, type SfmResult, type Tracks } from './sfm.js';
+export { matchTracks, type MatchTracksOptions, type MatchTracksReport } from './matchTracks.js';

@@ -6,8 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodePly } from '../../engines/core/ply.js';
 import { resolveIntrinsics, type ExifFocalFacts, type Intrinsics } from '../../engines/core/index.js';
-import { createGray, rgbToGray, Tracker, type GrayImage } from '../../engines/features/index.js';
-import { incrementalSfm, reprojectionErrorPx } from '../../engines/pose/index.js';
+import {
+  createGray,
+  detectAndDescribe,
+  rgbToGray,
+  Tracker,
+  type GrayImage,
+  type Keypoints,
+} from '../../engines/features/index.js';
+import { incrementalSfm, matchTracks, reprojectionErrorPx, type MatchTracksReport } from '../../engines/pose/index.js';
 import { writeColmapText, type ColmapImage, type ColmapPoint } from '../../engines/pose/colmapText.js';
 import { outputSize, probeVideo, readFrames, VideoError, type VideoInfo } from '../../engines/video/index.js';
 import { AppError } from '../common/errors.js';
@@ -18,19 +25,80 @@ import type { PoseJob, PoseJobResult, WrittenArtifact } from './protocol.js';
 /** Tracker settings: wide windows and deep pyramids, because sampled video frames move a lot. */
 const TRACKER = { maxCorners: 1000, lk: { winSize: 31, maxLevel: 4 } } as const;
 
-/** Frames → tracks, with the colour of every track where it was first seen. */
+/** Packed tracks as runPose reads them (the Tracker's shape). */
+interface TrackSet {
+  count: number;
+  frameIndex: Int32Array;
+  trackId: Int32Array;
+  xy: ArrayLike<number>;
+  trackCount: number;
+}
+
+/**
+ * Frames → tracks, with the colour of every track where it was first seen. Two front ends:
+ * `track` (video: Lucas–Kanade from frame to frame) and `describe` (photo sets: oriented binary
+ * descriptors matched across every pair and verified geometrically — photos are too far apart to
+ * track, and matching all pairs gives the long tracks a narrow field of view needs).
+ */
 class FrameSink {
   readonly tracker = new Tracker({ maxCorners: TRACKER.maxCorners, lk: { ...TRACKER.lk } });
   private gray: GrayImage | null = null;
+  private readonly keypoints: Keypoints[] = [];
+  private readonly keypointColours: Uint8Array[] = [];
   colours = new Uint8Array(3 * 4096);
   names: string[] = [];
   times: (number | null)[] = [];
   trackingMs = 0;
+  matchReport: MatchTracksReport | null = null;
+
+  constructor(readonly mode: 'track' | 'describe') {}
+
+  /** The tracks of everything pushed; `K` (at processing size) verifies descriptor matches. */
+  finish(K: Intrinsics): TrackSet {
+    if (this.mode === 'track') return this.tracker.tracks();
+    const t0 = performance.now();
+    const { tracks, obsKeypoint, report } = matchTracks(this.keypoints, K, { exhaustive: true, seed: 1 });
+    this.matchReport = report;
+    let trackCount = 0;
+    for (let o = 0; o < tracks.obsTrack.length; o++) trackCount = Math.max(trackCount, tracks.obsTrack[o]! + 1);
+    this.colours = new Uint8Array(3 * Math.max(1, trackCount));
+    const seen = new Uint8Array(trackCount);
+    for (let o = 0; o < tracks.obsTrack.length; o++) {
+      const id = tracks.obsTrack[o]!;
+      if (seen[id]) continue;
+      seen[id] = 1;
+      const c = this.keypointColours[tracks.obsFrame[o]!]!;
+      this.colours.set(c.subarray(3 * obsKeypoint[o]!, 3 * obsKeypoint[o]! + 3), 3 * id);
+    }
+    this.trackingMs += performance.now() - t0;
+    return {
+      count: tracks.obsTrack.length,
+      frameIndex: tracks.obsFrame,
+      trackId: tracks.obsTrack,
+      xy: tracks.obsXY,
+      trackCount,
+    };
+  }
 
   push(rgb: Uint8Array, width: number, height: number, name: string, timeS: number | null): void {
     const t0 = performance.now();
     const gray = (this.gray ??= createGray(width, height));
     rgbToGray(gray.data, rgb, width, height, 3);
+    if (this.mode === 'describe') {
+      const kp = detectAndDescribe(gray, { corners: { maxCorners: 2000 } });
+      const colours = new Uint8Array(3 * kp.count);
+      for (let i = 0; i < kp.count; i++) {
+        const px = Math.min(width - 1, Math.max(0, Math.floor(kp.xy[2 * i]!)));
+        const py = Math.min(height - 1, Math.max(0, Math.floor(kp.xy[2 * i + 1]!)));
+        colours.set(rgb.subarray(3 * (py * width + px), 3 * (py * width + px) + 3), 3 * i);
+      }
+      this.keypoints.push(kp);
+      this.keypointColours.push(colours);
+      this.names.push(name);
+      this.times.push(timeS);
+      this.trackingMs += performance.now() - t0;
+      return;
+    }
     const before = this.tracker.tracks().trackCount;
     this.tracker.push(gray);
     // New tracks take their colour from this frame (nearest pixel; centres at +0.5).
@@ -140,7 +208,7 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
       );
     }
     const processing = outputSize(info, job.maxSide);
-    const sink = new FrameSink();
+    const sink = new FrameSink('track');
     let delivered = 0;
     try {
       await readFrames(file, {
@@ -179,7 +247,7 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
 
 async function readImages(job: PoseJob, signal: AbortSignal): Promise<Frames> {
   if (job.input.kind !== 'images') throw new Error('readImages: not an images job');
-  const sink = new FrameSink();
+  const sink = new FrameSink('describe');
   const taken = new Set<string>();
   let full: Frames['full'] | null = null;
   let processing: Frames['processing'] | null = null;
@@ -247,13 +315,13 @@ export async function runPose(job: PoseJob, signal: AbortSignal, written: string
   const Kproc: Intrinsics = { fx: K0.fx * sx, fy: K0.fy * sy, cx: K0.cx * sx, cy: K0.cy * sy };
   // A focal length the caller or the camera gave is kept; only the guess is refined.
   const refine = resolved.source === 'heuristic';
-  const tr = sink.tracker.tracks();
+  const tr = sink.finish(Kproc);
   const sfm = incrementalSfm(
     {
       frameCount: F,
       obsFrame: tr.frameIndex.slice(0, tr.count),
       obsTrack: tr.trackId.slice(0, tr.count),
-      obsXY: Float64Array.from(tr.xy.subarray(0, 2 * tr.count)),
+      obsXY: Float64Array.from({ length: 2 * tr.count }, (_, i) => tr.xy[i]!),
     },
     { K: Kproc, refineFocal: refine, seed: 1 },
   );

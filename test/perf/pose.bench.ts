@@ -11,22 +11,18 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import {
-  buildTracks,
   createGray,
   detectAndDescribe,
-  imagePairs,
-  matchDescriptors,
   rgbToGray,
   Tracker,
   type GrayImage,
   type Keypoints,
-  type PairMatches,
 } from '../../engines/features/index.js';
 import {
   applySimilarity,
   createSimilarity,
-  estimateRelativePose,
   incrementalSfm,
+  matchTracks,
   umeyamaAlignment,
 } from '../../engines/pose/index.js';
 import { SHARED_DATA } from '../helpers/rgbd.js';
@@ -97,40 +93,21 @@ const oursAcc = poseAccuracy(gt, ours, align);
 const d0 = performance.now();
 const kps: Keypoints[] = grays.map((g) => detectAndDescribe(g, { corners: { maxCorners: 2000 } }));
 const d1 = performance.now();
-const pairList = imagePairs(grays.length, {
+const matched = matchTracks(kps, Kguess, {
   exhaustive: process.env.POSE_WINDOW === undefined,
   window: Number(process.env.POSE_WINDOW ?? 8),
+  seed: 1,
 });
-const verified: PairMatches[] = [];
-let rawMatches = 0;
-let inlierMatches = 0;
-for (let p = 0; p < pairList.length; p += 2) {
-  const i = pairList[p]!;
-  const j = pairList[p + 1]!;
-  const A = kps[i]!;
-  const B = kps[j]!;
-  const matches = new Int32Array(2 * Math.min(A.count, B.count));
-  const n = matchDescriptors(matches, A.descriptors, A.count, B.descriptors, B.count, { ratio: 0.8 });
-  rawMatches += n;
-  if (n < 20) continue;
-  const p1 = new Float64Array(2 * n);
-  const p2 = new Float64Array(2 * n);
-  for (let k = 0; k < n; k++) {
-    p1[2 * k] = A.xy[2 * matches[2 * k]!]!;
-    p1[2 * k + 1] = A.xy[2 * matches[2 * k]! + 1]!;
-    p2[2 * k] = B.xy[2 * matches[2 * k + 1]!]!;
-    p2[2 * k + 1] = B.xy[2 * matches[2 * k + 1]! + 1]!;
-  }
-  const r = estimateRelativePose(p1, p2, Kguess, Kguess, { thresholdPx: 4, seed: 1 + p, maxIterations: 300 });
-  if (!r || r.inlierCount < 15) continue;
-  inlierMatches += r.inlierCount;
-  verified.push({ imageA: i, imageB: j, matches, count: n, inliers: r.inliers });
-}
 const d2 = performance.now();
-const dt = buildTracks(
-  kps.map((k) => k.xy),
-  verified,
-);
+const rawMatches = matched.report.matches;
+const inlierMatches = matched.report.verifiedMatches;
+const verified = { length: matched.report.verifiedPairs };
+const pairList = { length: 2 * matched.report.pairs };
+const dt = {
+  ...matched.tracks,
+  trackCount: matched.tracks.obsTrack.reduce((m: number, v: number) => Math.max(m, v + 1), 0),
+  inconsistentCount: matched.report.inconsistentTracks,
+};
 const lens = new Int32Array(dt.trackCount);
 for (let o = 0; o < dt.obsTrack.length; o++) lens[dt.obsTrack[o]!]!++;
 lens.sort();
