@@ -18,13 +18,16 @@ export async function writeArtifactFile(
   const parts = Array.isArray(data) ? data : [data];
   const file = path.join(tmpDir, `${prefix}-${crypto.randomBytes(8).toString('hex')}`);
   written.push(file);
-  const hash = crypto.createHash('sha256');
-  for (const p of parts) hash.update(p);
   const handle = await fs.promises.open(file, 'wx', 0o600);
   try {
-    await handle.writev(parts);
+    // The write runs on libuv's pool while this thread hashes the same (unchanging) bytes.
+    const writing = handle.writev(parts);
+    const hash = crypto.createHash('sha256');
+    for (const p of parts) hash.update(p);
+    const sha256 = hash.digest('hex');
+    await writing;
+    return { file, sha256, bytes: parts.reduce((n, p) => n + p.byteLength, 0), contentType };
   } finally {
     await handle.close();
   }
-  return { file, sha256: hash.digest('hex'), bytes: parts.reduce((n, p) => n + p.byteLength, 0), contentType };
 }
