@@ -51,6 +51,7 @@ export {
   polyRealRoots,
   rotationAngleBetweenDeg,
   rotationFromAxisAngle,
+  choleskySolveInPlace,
   solveInPlace,
   svd,
   symmetricEigen,

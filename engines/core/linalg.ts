@@ -535,3 +535,34 @@ export function polyRealRoots(out: Float64Array, c: ArrayLike<number>, degree = 
   for (let i = 0; i < n; i++) out[i] = r[i]!;
   return n;
 }
+
+/**
+ * Solves A·x = b in place (b ← x) for a symmetric positive definite n×n row-major A, which is
+ * overwritten by its Cholesky factor. Returns false (A not positive definite) without finishing.
+ * No allocation; O(n³/3).
+ */
+export function choleskySolveInPlace(A: Float64Array, b: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = A[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= A[j * n + k]! * A[j * n + k]!;
+    if (!(d > 0)) return false;
+    d = Math.sqrt(d);
+    A[j * n + j] = d;
+    for (let i = j + 1; i < n; i++) {
+      let s = A[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= A[i * n + k]! * A[j * n + k]!;
+      A[i * n + j] = s / d;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= A[i * n + k]! * b[k]!;
+    b[i] = s / A[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i]!;
+    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * b[k]!;
+    b[i] = s / A[i * n + i]!;
+  }
+  return true;
+}

@@ -21,6 +21,7 @@
  * factorisation — fine up to a few hundred cameras. Allocates once per call: O(nObs · 18 +
  * nPoints · 24 + (6·nVariableCameras + nIntrinsics)²) doubles.
  */
+import { choleskySolveInPlace } from '../core/linalg.js';
 import { axisAngleFromRotation, multiplyRotations, rotationFromAxisAngle } from './rotation.js';
 
 export interface BundleProblem {
@@ -574,33 +575,6 @@ class Workspace {
   }
 }
 const ROBUST = { w: 1, rho: 0 };
-
-/** Solves A x = b in place (b ← x) for symmetric positive definite n×n row-major A (overwritten by its factor). */
-function choleskySolveInPlace(A: Float64Array, b: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = A[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= A[j * n + k]! * A[j * n + k]!;
-    if (!(d > 0)) return false;
-    d = Math.sqrt(d);
-    A[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let s = A[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= A[i * n + k]! * A[j * n + k]!;
-      A[i * n + j] = s / d;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= A[i * n + k]! * b[k]!;
-    b[i] = s / A[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * b[k]!;
-    b[i] = s / A[i * n + i]!;
-  }
-  return true;
-}
 
 /**
  * Bundle adjustment of `problem` in place by Levenberg–Marquardt with the Schur complement (see

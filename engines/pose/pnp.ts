@@ -8,7 +8,7 @@
  * z forward. Pixels follow engines/core/camera.ts (u = fx·X/Z + cx, pixel (i, j) centred at
  * (i + 0.5, j + 0.5)).
  */
-import { ransac, type Estimator, type Intrinsics } from '../core/index.js';
+import { choleskySolveInPlace, ransac, type Estimator, type Intrinsics } from '../core/index.js';
 import { multiplyRotations, rotationFromAxisAngle } from './rotation.js';
 
 /** A rigid transform named by its frames: x_cam = R·x_world + t (R row-major 3×3, t metres). */
@@ -414,33 +414,6 @@ function poseCost(
   return 0.5 * cost;
 }
 
-/** Solves A x = b in place (b ← x) for symmetric positive definite n×n A (row-major, overwritten). */
-function choleskySolve(A: Float64Array, b: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = A[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= A[j * n + k]! * A[j * n + k]!;
-    if (!(d > 0)) return false;
-    d = Math.sqrt(d);
-    A[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let s = A[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= A[i * n + k]! * A[j * n + k]!;
-      A[i * n + j] = s / d;
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= A[i * n + k]! * b[k]!;
-    b[i] = s / A[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= A[k * n + i]! * b[k]!;
-    b[i] = s / A[i * n + i]!;
-  }
-  return true;
-}
-
 export interface PoseRefineOptions {
   /** Levenberg–Marquardt iterations at most; default 30. */
   maxIterations?: number;
@@ -524,7 +497,7 @@ export function refineAbsolutePose(
         A6[7 * k] = H6[7 * k]! + lambda * Math.max(H6[7 * k]!, 1e-12);
         d6[k] = -g6[k]!;
       }
-      if (!choleskySolve(A6, d6, 6)) {
+      if (!choleskySolveInPlace(A6, d6, 6)) {
         lambda *= 10;
         continue;
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import {
+  choleskySolveInPlace,
   gaussJordanInPlace,
   mat3Determinant,
   mat3Invert,
@@ -230,4 +231,13 @@ describe('linalg › polyRealRoots', () => {
     }
     assert.ok(total > 200);
   });
+});
+
+test('choleskySolveInPlace solves an SPD system and refuses an indefinite one', () => {
+  const A = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
+  const x = [1, -2, 0.5];
+  const b = Float64Array.from([0, 1, 2].map((r) => A[3 * r]! * x[0]! + A[3 * r + 1]! * x[1]! + A[3 * r + 2]! * x[2]!));
+  assert.ok(choleskySolveInPlace(Float64Array.from(A), b, 3));
+  x.forEach((v, i) => assert.ok(Math.abs(b[i]! - v) < 1e-12, `x[${i}] = ${b[i]}`));
+  assert.equal(choleskySolveInPlace(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2), false);
 });
