@@ -83,6 +83,21 @@ export function quaternionFromRotation(R: ArrayLike<number>): [number, number, n
   return [w / n, x / n, y / n, z / n];
 }
 
+/** Row-major rotation from a unit quaternion [w, x, y, z] (COLMAP's order). Allocates 9 numbers. */
+export function rotationFromQuaternion(w: number, x: number, y: number, z: number): number[] {
+  return [
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
+  ];
+}
+
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(17).replace(/\.?0+(e|$)/, '$1'));
 
 /**

@@ -3,23 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { quaternionFromRotation, writeColmapText } from '../../../engines/pose/colmapText.js';
+import { quaternionFromRotation, rotationFromQuaternion, writeColmapText } from '../../../engines/pose/colmapText.js';
 import { tmpDataDir } from '../../helpers/server.js';
 
-/** Row-major rotation from a unit quaternion [w, x, y, z]. */
-function rotation([w, x, y, z]: number[]): number[] {
-  return [
-    1 - 2 * (y! * y! + z! * z!),
-    2 * (x! * y! - z! * w!),
-    2 * (x! * z! + y! * w!),
-    2 * (x! * y! + z! * w!),
-    1 - 2 * (x! * x! + z! * z!),
-    2 * (y! * z! - x! * w!),
-    2 * (x! * z! - y! * w!),
-    2 * (y! * z! + x! * w!),
-    1 - 2 * (x! * x! + y! * y!),
-  ];
-}
+const rotation = ([w, x, y, z]: number[]) => rotationFromQuaternion(w!, x!, y!, z!);
 
 const unit = (q: number[]) => q.map((v) => v / Math.hypot(...q));
 

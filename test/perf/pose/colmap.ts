@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { rotationFromQuaternion } from '../../../engines/pose/colmapText.js';
 
 export interface PoseEstimate {
   name: string;
@@ -27,20 +28,7 @@ function run(args: string[]): number {
   return (performance.now() - t) / 1000;
 }
 
-/** Row-major rotation from COLMAP's unit quaternion. */
-export function rotationFromQuaternion(w: number, x: number, y: number, z: number): number[] {
-  return [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - z * w),
-    2 * (x * z + y * w),
-    2 * (x * y + z * w),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - x * w),
-    2 * (x * z - y * w),
-    2 * (y * z + x * w),
-    1 - 2 * (x * x + y * y),
-  ];
-}
+export { rotationFromQuaternion } from '../../../engines/pose/colmapText.js';
 
 /**
  * Runs COLMAP on `imageDir` in `workDir`: one shared camera (`cameraModel`), sequential or
