@@ -1,18 +1,10 @@
 // Synthetic images for the feature tests: a seeded field of Gaussian blobs that can be evaluated
 // at any continuous point, so a translated or warped copy is exact (no resampling error).
+import { mulberry32 } from '../../../engines/core/random.js';
 import type { GrayImage } from '../../../engines/features/index.js';
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (engines/core/random.ts): a small seeded PRNG in [0, 1). */
+export const rng = mulberry32;
 
 export interface BlobField {
   cx: Float64Array;
