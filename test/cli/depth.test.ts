@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,16 +7,9 @@ import { decodeNpy } from '../../engines/core/npy.js';
 import { installTiny, tinyModelSet } from '../helpers/depthModels.js';
 import { tmpDataDir } from '../helpers/server.js';
 import { openCore } from '../../main/core/core.js';
+import { runBuiltCli } from '../helpers/cli.js';
 
-/** The built CLI (dist/), as users run it, in its own process. */
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['bin/spatialforge.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string>) => runBuiltCli(args, env);
 
 describe('spatialforge depth', () => {
   const d = tmpDataDir();

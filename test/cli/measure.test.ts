@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { floorSheetBoxScene, rectCornersW } from '../fixtures/scenes.js';
 import { tmpDataDir } from '../helpers/server.js';
+import { runBuiltCli } from '../helpers/cli.js';
 
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['bin/spatialforge.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string>) => runBuiltCli(args, env);
 
 describe('spatialforge measure', () => {
   const d = tmpDataDir();

@@ -6,16 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { renderRoomCorner, roomCornerCameras } from '../fixtures/poseScenes.js';
 import { tmpDataDir } from '../helpers/server.js';
+import { runBuiltCli } from '../helpers/cli.js';
 
-/** The built CLI (dist/), as users run it, in its own process. */
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['bin/spatialforge.js', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string>) => runBuiltCli(args, env, 120_000);
 
 const FFMPEG = spawnSync('ffmpeg', ['-version']).status === 0;
 
