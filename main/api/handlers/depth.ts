@@ -2,26 +2,14 @@ import type { z } from 'zod';
 import type { ArtifactRefSchema, DepthOutput } from '../../common/api/depthContract.js';
 import type { DepthService, DepthResponse } from '../../engine-host/index.js';
 import type { ArtifactStore } from '../../storage/artifactStore.js';
+import type { ArtifactRow } from '../../db/repos/artifacts.js';
 import type { Handlers } from '../routes.js';
-
-/** Signed download links for a depth result's artifacts live this long (or until the artifact expires). */
-const LINK_TTL_MS = 60 * 60_000;
+import { artifactRef } from './artifactRef.js';
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
 export function depthHandlers(depth: DepthService, artifacts: ArtifactStore): Pick<Handlers, 'depth'> {
-  const ref = (a: NonNullable<DepthResponse['artifacts'][DepthOutput]>): z.output<typeof ArtifactRefSchema> => {
-    const expiresAtMs = Math.min(Date.now() + LINK_TTL_MS, a.row.expiresAt);
-    const { sig, exp } = artifacts.sign(a.row.id, expiresAtMs);
-    return {
-      id: a.row.id,
-      url: `/v1/artifacts/${a.row.id}?sig=${encodeURIComponent(sig)}&exp=${exp}`,
-      expires_at: new Date(Number(exp) * 1000).toISOString(),
-      bytes: a.row.sizeBytes,
-      content_type: a.contentType,
-      filename: a.row.filename,
-    };
-  };
+  const ref = (a: { row: ArtifactRow; contentType: string }) => artifactRef(artifacts, a);
   return {
     async depth({ body, file, principal, signal }) {
       const intrinsics =

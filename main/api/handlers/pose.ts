@@ -3,13 +3,12 @@ import type { ArtifactRefSchema } from '../../common/api/depthContract.js';
 import { POSE_FRAME_CONVENTION, type PoseResultSchema } from '../../common/api/poseContract.js';
 import type { PoseArtifactName, PoseResponse, PoseService } from '../../engine-host/index.js';
 import type { ArtifactStore } from '../../storage/artifactStore.js';
+import type { ArtifactRow } from '../../db/repos/artifacts.js';
 import type { Handlers } from '../routes.js';
+import { artifactRef } from './artifactRef.js';
 
 type Result = z.output<typeof PoseResultSchema>;
 type Ref = z.output<typeof ArtifactRefSchema>;
-
-/** Signed download links for a pose result's artifacts live this long (or until the artifact expires). */
-const LINK_TTL_MS = 60 * 60_000;
 
 const KEYS: Record<PoseArtifactName, keyof Result['artifacts']> = {
   'cameras.txt': 'cameras_txt',
@@ -94,18 +93,7 @@ export function poseView(
 }
 
 export function poseHandlers(pose: PoseService, artifacts: ArtifactStore): Pick<Handlers, 'pose'> {
-  const ref = (a: NonNullable<PoseResponse['artifacts'][PoseArtifactName]>): Ref => {
-    const expiresAtMs = Math.min(Date.now() + LINK_TTL_MS, a.row.expiresAt);
-    const { sig, exp } = artifacts.sign(a.row.id, expiresAtMs);
-    return {
-      id: a.row.id,
-      url: `/v1/artifacts/${a.row.id}?sig=${encodeURIComponent(sig)}&exp=${exp}`,
-      expires_at: new Date(Number(exp) * 1000).toISOString(),
-      bytes: a.row.sizeBytes,
-      content_type: a.contentType,
-      filename: a.row.filename,
-    };
-  };
+  const ref = (a: { row: ArtifactRow; contentType: string }) => artifactRef(artifacts, a);
   return {
     async pose({ body, files, principal, signal }) {
       const video = files.find((f) => f.field === 'video');
