@@ -33,7 +33,8 @@ export interface SfmOptions {
   pnpThresholdPx?: number;
   /** Fewest PnP inliers to register a frame (default 15). */
   minRegistrationInliers?: number;
-  /** Global bundle adjustment after every this many registrations (default 5). */
+  /** Global bundle adjustment after every this many registrations (default 5), or once the model
+   * has grown by a quarter when that is more. */
   bundleEvery?: number;
   /** With `refineFocal`, the focal is refined in every bundle adjustment once this many frames are
    * registered (default 3); earlier ones keep it fixed (two views barely constrain it). */
@@ -105,6 +106,9 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
   let best: { a: number; b: number; score: number; ids: number[]; pose: CamFromWorld; inliers: Uint8Array } | null =
     null;
   const maxGap = Math.min(F - 1, 12);
+  const origin: CamFromWorld = { R: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), t: new Float64Array(3) };
+  const pairPx = new Float64Array(4);
+  const pairX = new Float64Array(3);
   for (let a = 0; a < Math.min(F, 24); a++) {
     for (let b = a + 1; b <= Math.min(F - 1, a + maxGap); b++) {
       const ids = shared(a, b);
@@ -125,8 +129,22 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
       if (flow[flow.length >> 1]! < 0.02 * 2 * K.cx) continue;
       const r = estimateRelativePose(p1, p2, K, K, { thresholdPx: twoViewPx, seed: seed + a * 1000 + b });
       if (!r || r.inFrontCount < 30) continue;
-      // Prefer many inliers, but only with a real baseline (rotation-only pairs triangulate nothing).
-      const score = r.inFrontCount;
+      // Score: the inliers that triangulate (angle, depth, reprojection checks), so a pair with a
+      // real baseline wins over a nearly rotation-only one whose flow passed the parallax test but
+      // whose points would all be rejected (as on a video that mostly turns).
+      let score = 0;
+      for (let i = 0; i < ids.length; i++) {
+        if (!r.inliers[i]) continue;
+        pairPx[0] = p1[2 * i]!;
+        pairPx[1] = p1[2 * i + 1]!;
+        pairPx[2] = p2[2 * i]!;
+        pairPx[3] = p2[2 * i + 1]!;
+        const status = triangulatePoint(pairX, pairPx, [origin, r.camFromWorld], [K, K], {
+          maxReprojectionErrorPx: pnpPx,
+        });
+        if (status === 'ok') score++;
+      }
+      if (score < 30) continue;
       if (!best || score > best.score) best = { a, b, score, ids, pose: r.camFromWorld, inliers: r.inliers };
     }
   }
@@ -177,7 +195,10 @@ export function incrementalSfm(tracks: Tracks, options: SfmOptions): SfmResult {
     status[next] = 'registered';
     reasons[next] = '';
     for (const id of byFrame[next]!.keys()) if (!points.has(id)) triangulateTrack(id);
-    if (++sinceBundle >= bundleEvery) {
+    // Global refinement every `bundleEvery` frames while the model is small, then each time it has
+    // grown by a quarter (COLMAP's geometric schedule): long videos would otherwise spend their
+    // time re-adjusting a model that a new frame barely changes.
+    if (++sinceBundle >= Math.max(bundleEvery, Math.round(0.25 * registered()))) {
       refineModel(refineFocal && registered() >= focalFromViews);
       sinceBundle = 0;
     }
