@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { endpoint } from './endpoint.js';
+import { checkIntrinsicsFields, outputList, positiveNumber } from './fields.js';
 
 export const DEPTH_OUTPUTS = ['png16', 'npy', 'preview', 'mask', 'ply'] as const;
 export type DepthOutput = (typeof DEPTH_OUTPUTS)[number];
@@ -9,11 +10,7 @@ export const DEPTH_MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** Largest accepted image, in pixels after decoding (about 50 MP). */
 export const DEPTH_MAX_PIXELS = 50_000_000;
 
-const num = (what: string) =>
-  z.coerce
-    .number()
-    .refine(Number.isFinite, `${what} must be a finite number`)
-    .refine((v) => v > 0, `${what} must be positive`);
+const num = positiveNumber;
 
 export const DepthFieldsSchema = z
   .object({
@@ -29,31 +26,12 @@ export const DepthFieldsSchema = z
     fy: num('fy').optional(),
     cx: num('cx').optional(),
     cy: num('cy').optional(),
-    outputs: z
-      .string()
-      .default(DEPTH_OUTPUTS.join(','))
-      .transform((s, ctx) => {
-        const list = s
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        for (const x of list) {
-          if (!(DEPTH_OUTPUTS as readonly string[]).includes(x)) {
-            ctx.addIssue({ code: 'custom', message: `unknown output "${x}"; choose from ${DEPTH_OUTPUTS.join(', ')}` });
-            return z.NEVER;
-          }
-        }
-        return [...new Set(list)] as DepthOutput[];
-      })
-      .describe(`Comma-separated artifacts to produce: ${DEPTH_OUTPUTS.join(', ')} (default: all).`),
+    outputs: outputList(DEPTH_OUTPUTS).describe(
+      `Comma-separated artifacts to produce: ${DEPTH_OUTPUTS.join(', ')} (default: all).`,
+    ),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    const full = [v.fx, v.fy, v.cx, v.cy].filter((x) => x !== undefined).length;
-    if (full !== 0 && full !== 4) ctx.addIssue({ code: 'custom', message: 'give fx, fy, cx and cy together' });
-    if (full === 4 && v.focal_px !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'give either focal_px or fx/fy/cx/cy, not both' });
-  });
+  .superRefine(checkIntrinsicsFields);
 
 export const ArtifactRefSchema = z
   .object({

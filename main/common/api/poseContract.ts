@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRefSchema } from './depthContract.js';
 import { endpoint } from './endpoint.js';
+import { checkIntrinsicsFields, outputList, positiveNumber } from './fields.js';
 
 export const POSE_OUTPUTS = ['colmap', 'ply'] as const;
 export type PoseOutput = (typeof POSE_OUTPUTS)[number];
@@ -21,11 +22,7 @@ export const POSE_MAX_PIXELS = 50_000_000;
 export const POSE_FRAME_CONVENTION =
   'cam_from_world maps world points into the camera: x_cam = R·x_world + t (R row-major 3×3; camera axes OpenCV: x right, y down, z forward; COLMAP uses the same convention). The world frame is the camera of the first frame of the initial pair (frames.initial_pair[0]); the scale is unknown (the initial pair’s baseline is 1).';
 
-const num = (what: string) =>
-  z.coerce
-    .number()
-    .refine(Number.isFinite, `${what} must be a finite number`)
-    .refine((v) => v > 0, `${what} must be positive`);
+const num = positiveNumber;
 
 export const PoseFieldsSchema = z
   .object({
@@ -48,33 +45,12 @@ export const PoseFieldsSchema = z
       .describe(
         `Most frames to use (default and limit ${POSE_MAX_FRAMES}); an input that gives more is refused with a 413.`,
       ),
-    outputs: z
-      .string()
-      .default(POSE_OUTPUTS.join(','))
-      .transform((s, ctx) => {
-        const list = s
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        for (const x of list) {
-          if (!(POSE_OUTPUTS as readonly string[]).includes(x)) {
-            ctx.addIssue({ code: 'custom', message: `unknown output "${x}"; choose from ${POSE_OUTPUTS.join(', ')}` });
-            return z.NEVER;
-          }
-        }
-        return [...new Set(list)] as PoseOutput[];
-      })
-      .describe(
-        'Comma-separated artifacts: colmap (cameras.txt, images.txt, points3D.txt), ply (points.ply); default both.',
-      ),
+    outputs: outputList(POSE_OUTPUTS).describe(
+      'Comma-separated artifacts: colmap (cameras.txt, images.txt, points3D.txt), ply (points.ply); default both.',
+    ),
   })
   .strict()
-  .superRefine((v, ctx) => {
-    const full = [v.fx, v.fy, v.cx, v.cy].filter((x) => x !== undefined).length;
-    if (full !== 0 && full !== 4) ctx.addIssue({ code: 'custom', message: 'give fx, fy, cx and cy together' });
-    if (full === 4 && v.focal_px !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'give either focal_px or fx/fy/cx/cy, not both' });
-  });
+  .superRefine(checkIntrinsicsFields);
 
 export const PoseIntrinsicsSource = z.enum(['explicit', 'exif_35mm', 'exif_focal_sensor', 'estimated', 'heuristic']);
 
