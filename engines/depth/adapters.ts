@@ -1,4 +1,4 @@
-import { depthStats, quantileIn, type DepthStats } from './maps.js';
+import { beginPositiveQuantile, depthStats, endPositiveQuantile, positiveKeyHigh, type DepthStats } from './maps.js';
 import { recoverFocalShift } from './moge.js';
 import type { Normalisation, ResizeRule } from './preprocess.js';
 
@@ -92,10 +92,13 @@ function need(outputs: Record<string, RawOutput>, name: string): RawOutput {
   return o;
 }
 
-/** Divides by the median of valid values so a relative map reads "1 = typical distance"; returns the new stats. */
+/**
+ * Divides by the median of valid values so a relative map reads "1 = typical distance"; returns the
+ * new stats. The caller's loop has already run the median's first pass (beginPositiveQuantile).
+ */
 function normaliseMedian(depth: Float32Array, valid: Uint8Array, min: number, max: number, count: number): DepthStats {
   if (count === 0) return { min: NaN, median: NaN, max: NaN, validFraction: 0, validCount: 0 };
-  const median = max === min ? min : quantileIn(depth, valid, count, min, max, 0.5);
+  const median = max === min ? min : endPositiveQuantile(depth, valid, count, 0.5);
   const s = { min, median, max, validFraction: count / depth.length, validCount: count };
   if (!(median > 0)) return s;
   const k = 1 / median;
@@ -130,12 +133,15 @@ export function interpretDepth(
       let lo = Infinity;
       let hi = -Infinity;
       let count = 0;
+      const bits = new Uint32Array(depth.buffer);
+      const hist = beginPositiveQuantile();
       for (let i = 0; i < n; i++) {
         const d = disp[i]!;
         if (d > floor && d < Infinity) {
           const z = 1 / d;
           depth[i] = z;
           valid[i] = 1;
+          hist[positiveKeyHigh(bits[i]!)]!++;
           if (z < lo) lo = z;
           if (z > hi) hi = z;
           count++;
@@ -155,11 +161,14 @@ export function interpretDepth(
       let lo = Infinity;
       let hi = -Infinity;
       let count = 0;
+      const bits = new Uint32Array(depth.buffer);
+      const hist = beginPositiveQuantile();
       for (let i = 0; i < n; i++) {
         const d = rel[i]!;
         if (d > 0 && d < Infinity) {
           depth[i] = d;
           valid[i] = 1;
+          hist[positiveKeyHigh(bits[i]!)]!++;
           if (d < lo) lo = d;
           if (d > hi) hi = d;
           count++;

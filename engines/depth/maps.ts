@@ -59,13 +59,10 @@ export interface DepthStats {
   validCount: number;
 }
 
-const HIST_BINS = 16384;
-const hist = new Uint32Array(HIST_BINS);
-
 /**
- * Min, median, max and valid fraction over valid, finite pixels. The median is exact to within
- * (max − min) / 16384² (a histogram pass, then a second one inside the median's bin). Three
- * passes with one multiply per pixel each, no allocation. All NaN when nothing is valid.
+ * Min, median, max and valid fraction over valid, finite pixels. The median is exact: the lower
+ * median, one of the values (see {@link quantileIn}). Three passes, no allocation. All NaN when
+ * nothing is valid.
  */
 export function depthStats(depth: Float32Array, valid: Uint8Array | null): DepthStats {
   let min = Infinity;
@@ -84,7 +81,17 @@ export function depthStats(depth: Float32Array, valid: Uint8Array | null): Depth
   return { min, median, max, validFraction: count / depth.length, validCount: count };
 }
 
-/** The q-quantile of the `count` valid, finite values known to lie in [lo, hi], by two histogram refinements. */
+// Radix selection over the floats' bit patterns: two passes of a 2^16-bin histogram, the first on
+// the high 16 bits of an order-preserving key, the second on the low 16 bits inside the chosen bin.
+const RADIX_BINS = 1 << 16;
+const radixHist = new Uint32Array(RADIX_BINS);
+
+/**
+ * The value of rank ⌊q·(count − 1)⌋ among the `count` valid values in [lo, hi] (exact: one of the
+ * values, e.g. the lower median for q = 0.5). Values outside [lo, hi] and NaN are skipped, so pass
+ * the min and max of the valid values and their count. Two passes with integer work only (a
+ * float's bits, made order-preserving, are radix-selected 16 bits at a time); no allocation.
+ */
 export function quantileIn(
   depth: Float32Array,
   valid: Uint8Array | null,
@@ -93,31 +100,90 @@ export function quantileIn(
   hi: number,
   q: number,
 ): number {
-  let rank = Math.min(count - 1, Math.max(0, Math.floor(q * (count - 1))));
-  for (let pass = 0; pass < 2; pass++) {
-    const width = (hi - lo) / HIST_BINS;
-    if (!(width > 0)) return lo;
-    const inv = 1 / width;
-    hist.fill(0);
-    const last = HIST_BINS - 1;
-    for (let i = 0; i < depth.length; i++) {
-      if (valid !== null && valid[i] === 0) continue;
-      const d = depth[i]!;
-      if (!(d >= lo && d <= hi)) continue; // also drops NaN
-      const b = ((d - lo) * inv) | 0;
-      hist[b > last ? last : b]!++;
-    }
-    let acc = 0;
-    let bin = 0;
-    for (; bin < HIST_BINS; bin++) {
-      if (acc + hist[bin]! > rank) break;
-      acc += hist[bin]!;
-    }
-    rank -= acc;
-    lo = lo + bin * width;
-    hi = lo + width;
+  if (!(hi > lo)) return lo;
+  const bits = new Uint32Array(depth.buffer, depth.byteOffset, depth.length);
+  const loKey = orderKey(lo);
+  const hiKey = orderKey(hi);
+  // Pass 1: high halves of the keys.
+  radixHist.fill(0);
+  for (let i = 0; i < bits.length; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const b = bits[i]!;
+    const key = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    if (key < loKey || key > hiKey) continue; // NaN keys sort above +∞ and are dropped here too
+    radixHist[key >>> 16]!++;
   }
-  return (lo + hi) / 2;
+  return finishQuantile(bits, valid, count, q, loKey, hiKey);
+}
+
+/**
+ * Radix selection with its first pass fused into the caller's own loop over a map of positive
+ * values (what a depth adapter writes anyway): `const hist = beginPositiveQuantile()`, then for
+ * every valid value written `hist[positiveKeyHigh(bitsOfIt)]++`, then `endPositiveQuantile`.
+ * Saves a full pass over the map. Values must be positive and finite.
+ */
+export function beginPositiveQuantile(): Uint32Array {
+  radixHist.fill(0);
+  return radixHist;
+}
+
+/** The high 16 bits of a positive float32's order key, from its bits. */
+export function positiveKeyHigh(bits: number): number {
+  return (bits | 0x80000000) >>> 16;
+}
+
+/** Finishes {@link beginPositiveQuantile}: the value of rank ⌊q·(count − 1)⌋ among the `count` valid values. */
+export function endPositiveQuantile(depth: Float32Array, valid: Uint8Array | null, count: number, q: number): number {
+  const bits = new Uint32Array(depth.buffer, depth.byteOffset, depth.length);
+  return finishQuantile(bits, valid, count, q, 0x80000001, 0xff7fffff);
+}
+
+function finishQuantile(
+  bits: Uint32Array,
+  valid: Uint8Array | null,
+  count: number,
+  q: number,
+  loKey: number,
+  hiKey: number,
+): number {
+  let rank = Math.min(count - 1, Math.max(0, Math.floor(q * (count - 1))));
+  let high = 0;
+  for (; high < RADIX_BINS - 1; high++) {
+    const c = radixHist[high]!;
+    if (rank < c) break;
+    rank -= c;
+  }
+  // Pass 2: low halves of the keys in that bin.
+  radixHist.fill(0);
+  for (let i = 0; i < bits.length; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const b = bits[i]!;
+    const key = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    if (key >>> 16 !== high || key < loKey || key > hiKey) continue;
+    radixHist[key & 0xffff]!++;
+  }
+  let low = 0;
+  for (; low < RADIX_BINS - 1; low++) {
+    const c = radixHist[low]!;
+    if (rank < c) break;
+    rank -= c;
+  }
+  return keyValue(((high << 16) | low) >>> 0);
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** A float32's bits mapped so that unsigned order is numeric order (negatives flipped). */
+function orderKey(v: number): number {
+  f32[0] = v;
+  const b = u32[0]!;
+  return (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+}
+
+function keyValue(key: number): number {
+  u32[0] = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
+  return f32[0]!;
 }
 
 /**

@@ -38,7 +38,7 @@ export async function encodeDepthPng16(
   }
   return sharp(mm, { raw: { width, height, channels: 1 }, limitInputPixels: false })
     .toColourspace('grey16')
-    .png({ compressionLevel: 6, adaptiveFiltering: true })
+    .png({ compressionLevel: 3, adaptiveFiltering: true }) // 2–3× faster than level 6 for ~1.5× the bytes
     .toBuffer();
 }
 

@@ -187,7 +187,8 @@ export async function decodeImage(
       .autoOrient()
       .flatten({ background: ALPHA_BACKGROUND })
       .toColourspace('srgb');
-    if (target) {
+    // A size equal to the oriented one needs no resampling pass (libvips would still run one).
+    if (target && (target.width !== oriented.width || target.height !== oriented.height)) {
       pipeline = pipeline.resize(target.width, target.height, {
         fit: 'fill',
         kernel: options.kernel ?? 'cubic',
