@@ -6,12 +6,14 @@ import {
   fitScaleShift,
   interpretDepth,
   modelInputSize,
+  quantileIn,
   recoverFocalShift,
   resampleDepth,
   rgbToPlanar,
   roundHalfEven,
   type DepthModelSpec,
 } from '../../../engines/depth/index.js';
+import { mulberry32 } from '../../../engines/core/index.js';
 
 const close = (a: number, b: number, tol: number, what = '') =>
   assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
@@ -244,6 +246,27 @@ describe('depthStats, fitScaleShift, depthErrors', () => {
     const big = new Float32Array(100_001);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % big.length;
     close(depthStats(big, new Uint8Array(big.length).fill(1)).median, 50_000, 0.01);
+  });
+  it('selects exact quantiles (one of the values, by rank) over signed, masked, NaN-holed data', () => {
+    const rand = mulberry32(7);
+    const n = 50_000;
+    const d = new Float32Array(n);
+    const v = new Uint8Array(n);
+    const kept: number[] = [];
+    for (let i = 0; i < n; i++) {
+      d[i] = i % 97 === 0 ? NaN : (rand() - 0.3) * 10 ** (4 * rand() - 2); // both signs, 4 decades
+      v[i] = rand() < 0.9 ? 1 : 0;
+      if (v[i] && !Number.isNaN(d[i])) kept.push(d[i]!);
+    }
+    kept.sort((a, b) => a - b);
+    const lo = kept[0]!;
+    const hi = kept[kept.length - 1]!;
+    for (const q of [0, 0.02, 0.5, 0.98, 1])
+      assert.equal(quantileIn(d, v, kept.length, lo, hi, q), kept[Math.floor(q * (kept.length - 1))], `q=${q}`);
+    // Only values inside [lo, hi] count: a window around the middle.
+    const a = kept[1000]!;
+    const b = kept[3000]!;
+    assert.equal(quantileIn(d, v, 2001, a, b, 0.5), kept[2000]);
   });
   it('recovers an affine relation exactly and scores a perfect prediction', () => {
     const t = Float32Array.from([1, 2, 3, 4, 0]);
