@@ -7,7 +7,14 @@ import {
   type EndpointDef,
   type UploadDef,
 } from '../common/api/endpoint.js';
-import type { BodyOf, ParamsOf, QueryOf, ResponseOf } from '../common/api/endpoint.js';
+import {
+  Accepted,
+  type AcceptedOf,
+  type BodyOf,
+  type ParamsOf,
+  type QueryOf,
+  type ResponseOf,
+} from '../common/api/endpoint.js';
 import type { Contract, EndpointName } from '../common/api/contract.js';
 import { AppError } from '../common/errors.js';
 import type { ArtifactId } from '../common/ids.js';
@@ -41,7 +48,9 @@ export interface HandlerInput<E extends EndpointDef> {
   ctx: Context;
 }
 
-type HandlerOutput<E extends EndpointDef> = E['response']['schema'] extends z.ZodType ? ResponseOf<E> : RawResponse;
+type HandlerOutput<E extends EndpointDef> =
+  | (E['response']['schema'] extends z.ZodType ? ResponseOf<E> : RawResponse)
+  | (E['accepted'] extends object ? Accepted<AcceptedOf<E>> : never);
 
 export type Handlers = {
   [N in EndpointName]: (
@@ -157,6 +166,18 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'q
 }
 
 function send(ctx: Context, ep: EndpointDef, out: unknown, validate: boolean): void {
+  if (out instanceof Accepted) {
+    if (!ep.accepted) throw new Error(`${ep.method} ${ep.path} answered 202 but declares no accepted response`);
+    ctx.status = 202;
+    if (validate) {
+      const check = ep.accepted.schema.safeParse(out.body);
+      if (!check.success)
+        throw new Error(`202 response of ${ep.method} ${ep.path} breaks the contract: ${check.error.message}`);
+    }
+    ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    ctx.body = JSON.stringify(out.body);
+    return;
+  }
   ctx.status = ep.response.status;
   if (ep.response.schema) {
     if (validate) {

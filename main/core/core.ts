@@ -12,6 +12,7 @@ import { ModelStore } from '../models/modelStore.js';
 import { ensureDataDir } from '../storage/dataDir.js';
 import { loadOrCreateSecret } from '../storage/secret.js';
 import { registerBuiltinJobTypes } from '../jobs/builtin.js';
+import { JobInputStore } from '../jobs/inputs.js';
 import { JobQueue, type JobQueueOptions } from '../jobs/queue.js';
 import { webhookSigningKey } from '../jobs/webhooks.js';
 import { ApiKeyService } from './apiKeys.js';
@@ -29,6 +30,8 @@ export interface Core {
   readonly models: ModelStore;
   /** The durable job queue; the server runs it (`jobs.start()`), any process may enqueue or cancel. */
   readonly jobs: JobQueue;
+  /** Uploads stored with the jobs that need them (`<dataDir>/job-inputs/`). */
+  readonly jobInputs: JobInputStore;
   /** Writes pending usage counts and closes the database. */
   close(): void;
 }
@@ -73,6 +76,7 @@ export function openCore(options: OpenCoreOptions): Core {
   return {
     dataDir,
     jobs,
+    jobInputs: new JobInputStore(dataDir, jobs),
     db,
     secret,
     usage,

@@ -5,7 +5,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodePly } from '../../engines/core/ply.js';
-import { resolveIntrinsics, type ExifFocalFacts, type Intrinsics } from '../../engines/core/index.js';
+import {
+  resolveIntrinsics,
+  type ExifFocalFacts,
+  type Intrinsics,
+  type IntrinsicsSource,
+} from '../../engines/core/index.js';
 import {
   createGray,
   detectAndDescribe,
@@ -179,7 +184,7 @@ interface Frames {
   video: PoseJobResult['input']['video'];
 }
 
-async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
+async function readVideo(job: PoseJob, signal: AbortSignal, hooks: PoseHooks): Promise<Frames> {
   let file: string;
   let temp: string | null = null;
   if (job.input.kind === 'video_file') file = job.input.path;
@@ -198,12 +203,15 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
     } catch (err) {
       throw videoError(err);
     }
-    const expected = Number.isFinite(info.durationS) ? Math.round(info.durationS * job.fps) : NaN;
+    let fps = job.fps;
+    if (job.fitFps && Number.isFinite(info.durationS) && info.durationS * fps > job.maxFrames)
+      fps = Math.floor((job.maxFrames / info.durationS) * 0.98 * 1000) / 1000;
+    const expected = Number.isFinite(info.durationS) ? Math.round(info.durationS * fps) : NaN;
     // Refuse early when the container says so; the count while reading is the exact check.
     if (expected > job.maxFrames + 1) {
       const fit = Math.floor((job.maxFrames / info.durationS) * 100) / 100;
       throw tooManyFrames(
-        `the video (${info.durationS.toFixed(1)} s) gives about ${expected} frames at fps=${job.fps}: lower fps to ${fit} or less, or trim it`,
+        `the video (${info.durationS.toFixed(1)} s) gives about ${expected} frames at fps=${fps}: lower fps to ${fit} or less, or trim it`,
         job.maxFrames,
       );
     }
@@ -212,7 +220,7 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
     let delivered = 0;
     try {
       await readFrames(file, {
-        fps: job.fps,
+        fps,
         maxFrames: job.maxFrames + 1,
         maxSide: job.maxSide,
         info,
@@ -220,21 +228,27 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
         onFrame: (f) => {
           delivered = f.index + 1;
           if (f.index >= job.maxFrames) return;
+          hooks.onFrame?.(f.data, f.width, f.height, f.index);
           sink.push(f.data, f.width, f.height, `frame_${String(f.index).padStart(6, '0')}.png`, f.timestampS);
+          if (Number.isFinite(expected) && expected > 0)
+            hooks.progress?.(
+              (0.6 * Math.min(f.index + 1, expected)) / expected,
+              `frame ${f.index + 1} of ~${expected}`,
+            );
         },
       });
     } catch (err) {
       throw videoError(err);
     }
-    if (delivered > job.maxFrames)
-      throw tooManyFrames(`the video gives more than ${job.maxFrames} frames at fps=${job.fps}`, job.maxFrames);
+    if (delivered > job.maxFrames && !job.fitFps)
+      throw tooManyFrames(`the video gives more than ${job.maxFrames} frames at fps=${fps}`, job.maxFrames);
     return {
       sink,
       full: { width: info.width, height: info.height },
       processing,
       exif: null,
       video: {
-        fpsSampled: job.fps,
+        fpsSampled: fps,
         durationS: info.durationS,
         codec: info.codec,
         rotationDeg: info.rotationDeg,
@@ -245,7 +259,7 @@ async function readVideo(job: PoseJob, signal: AbortSignal): Promise<Frames> {
   }
 }
 
-async function readImages(job: PoseJob, signal: AbortSignal): Promise<Frames> {
+async function readImages(job: PoseJob, signal: AbortSignal, hooks: PoseHooks): Promise<Frames> {
   if (job.input.kind !== 'images') throw new Error('readImages: not an images job');
   const sink = new FrameSink('describe');
   const taken = new Set<string>();
@@ -279,7 +293,9 @@ async function readImages(job: PoseJob, signal: AbortSignal): Promise<Frames> {
       );
     }
     const { data, width: w, height: h } = decoded.rgb;
+    hooks.onFrame?.(data, w, h, i);
     sink.push(data, w, h, colmapName(image.name, i, taken), null);
+    hooks.progress?.((0.3 * (i + 1)) / job.input.images.length, `image ${i + 1} of ${job.input.images.length}`);
   }
   return { sink, full: full!, processing: processing!, exif, video: null };
 }
@@ -287,13 +303,37 @@ async function readImages(job: PoseJob, signal: AbortSignal): Promise<Frames> {
 const quantile = (sorted: Float64Array, q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN;
 
+/** Per-frame hooks for callers that need more than poses (the reconstruction keeps the pixels). */
+export interface PoseHooks {
+  /** Every frame at processing size, in order (`rgb` may be reused after the call: copy it). */
+  onFrame?: (rgb: Uint8Array, width: number, height: number, index: number) => void;
+  /** Progress within the pose stage: frames read so far, then the SfM. */
+  progress?: (fraction: number, message: string) => void;
+}
+
+/** What {@link solvePoses} found, in processing-size pixels (`toFull` scales to the input's). */
+export interface SolvedPoses {
+  frames: Frames;
+  tracks: TrackSet;
+  sfm: ReturnType<typeof incrementalSfm>;
+  /** Intrinsics the SfM started from, full size, and their source. */
+  initialK: Intrinsics;
+  source: IntrinsicsSource;
+  refine: boolean;
+  /** Intrinsics after the SfM, processing size. */
+  Kproc: Intrinsics;
+  timingsMs: { read: number; sfm: number };
+}
+
 /**
- * Frames → poses, intrinsics, sparse points and the artifact files. Pixel work and the SfM run on
- * this (worker) thread; the SfM itself cannot be interrupted, so a cancel takes effect before it.
+ * Frames → tracks → incremental SfM. Pixel work and the SfM run on this (worker) thread; the SfM
+ * itself cannot be interrupted, so a cancel through `signal` takes effect before it (a job that
+ * must stop at once terminates the worker).
  */
-export async function runPose(job: PoseJob, signal: AbortSignal, written: string[]): Promise<PoseJobResult> {
+export async function solvePoses(job: PoseJob, signal: AbortSignal, hooks: PoseHooks = {}): Promise<SolvedPoses> {
   const t0 = performance.now();
-  const frames = job.input.kind === 'images' ? await readImages(job, signal) : await readVideo(job, signal);
+  const frames =
+    job.input.kind === 'images' ? await readImages(job, signal, hooks) : await readVideo(job, signal, hooks);
   const { sink, full, processing } = frames;
   const F = sink.names.length;
   if (F < 2)
@@ -302,6 +342,7 @@ export async function runPose(job: PoseJob, signal: AbortSignal, written: string
     });
   if (signal.aborted) throw new AppError('timeout', 'the request was cancelled');
   const t1 = performance.now();
+  hooks.progress?.(0.6, `${F} frames read; solving poses`);
 
   let resolved;
   try {
@@ -326,6 +367,37 @@ export async function runPose(job: PoseJob, signal: AbortSignal, written: string
     { K: Kproc, refineFocal: refine, seed: 1 },
   );
   const t2 = performance.now();
+  return {
+    frames,
+    tracks: tr,
+    sfm,
+    initialK: K0,
+    source: resolved.source,
+    refine,
+    Kproc: sfm.K,
+    timingsMs: { read: t1 - t0, sfm: t2 - t1 },
+  };
+}
+
+/** Frames → poses, intrinsics, sparse points and the artifact files. */
+export async function runPose(
+  job: PoseJob,
+  signal: AbortSignal,
+  written: string[],
+  hooks: PoseHooks = {},
+): Promise<PoseJobResult> {
+  return writePoseResult(job, await solvePoses(job, signal, hooks), written);
+}
+
+/** The artifact files (job.outputs) and the result of solved poses, in full-size pixels. */
+export async function writePoseResult(job: PoseJob, solved: SolvedPoses, written: string[]): Promise<PoseJobResult> {
+  const { frames, sfm, refine } = solved;
+  const tr = solved.tracks;
+  const { sink, full, processing } = frames;
+  const F = sink.names.length;
+  const K0 = solved.initialK;
+  const sx = processing.width / full.width;
+  const sy = processing.height / full.height;
 
   // Back to full-size pixels: poses do not change, pixel coordinates and K scale.
   const ux = 1 / sx;
@@ -442,7 +514,7 @@ export async function runPose(job: PoseJob, signal: AbortSignal, written: string
     intrinsics: {
       K,
       initial: K0,
-      source: resolved.source,
+      source: solved.source,
       refined: refine && sfm.registeredCount >= 2 && Number.isFinite(sfm.rmsReprojectionPx),
     },
     points: P,
@@ -454,6 +526,11 @@ export async function runPose(job: PoseJob, signal: AbortSignal, written: string
       max: sortedErr.length ? sortedErr[sortedErr.length - 1]! : Number.NaN,
     },
     artifacts,
-    timingsMs: { decode: t1 - t0 - sink.trackingMs, tracking: sink.trackingMs, sfm: t2 - t1, write: t3 - tw },
+    timingsMs: {
+      decode: solved.timingsMs.read - sink.trackingMs,
+      tracking: sink.trackingMs,
+      sfm: solved.timingsMs.sfm,
+      write: t3 - tw,
+    },
   };
 }

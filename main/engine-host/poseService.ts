@@ -31,6 +31,14 @@ export interface PoseRequest {
   transfer?: boolean;
 }
 
+/** How a pose job runs the same pipeline: its own worker, a higher frame limit, progress. */
+export interface PoseRunOptions {
+  host: InferenceHost;
+  /** Frame limit (default POSE_MAX_FRAMES, the synchronous one). */
+  limit: number;
+  progress?: (stage: string, fraction: number, message: string) => void;
+}
+
 export interface PoseResponse {
   result: PoseJobResult;
   intrinsics: PinholeIntrinsics & { source: PoseIntrinsicsSource; initialFx: number; note: string };
@@ -60,14 +68,15 @@ export class PoseService {
     private readonly options: { maxSide?: number } = {},
   ) {}
 
-  async estimate(req: PoseRequest): Promise<PoseResponse> {
+  async estimate(req: PoseRequest, run?: PoseRunOptions): Promise<PoseResponse> {
     const t0 = performance.now();
+    const limit = run?.limit ?? POSE_MAX_FRAMES;
     const maxFrames = req.maxFrames ?? POSE_MAX_FRAMES;
-    if (maxFrames > POSE_MAX_FRAMES) {
+    if (maxFrames > limit) {
       throw new AppError(
         'payload_too_large',
-        `max_frames ${maxFrames} is over the limit of ${POSE_MAX_FRAMES} frames per request (poses are computed while the request waits, until the job system lands)`,
-        { details: { reason: 'too_many_frames', max_frames: POSE_MAX_FRAMES } },
+        `max_frames ${maxFrames} is over the limit of ${limit} frames${run ? ' of a pose job' : ' answered while the request waits'}`,
+        { details: { reason: 'too_many_frames', max_frames: limit } },
       );
     }
     if (!(Number.isInteger(maxFrames) && maxFrames >= 2))
@@ -80,14 +89,14 @@ export class PoseService {
         throw new AppError('bad_request', `poses need at least two images; ${n} given`, {
           details: { reason: 'too_few_frames', frames: n },
         });
-      if (n > maxFrames)
+      if (n > maxFrames || n > limit)
         throw new AppError(
           'payload_too_large',
-          `${n} images are more than max_frames=${maxFrames}; at most ${POSE_MAX_FRAMES} frames per request until the job system lands`,
-          { details: { reason: 'too_many_frames', max_frames: maxFrames, frames: n } },
+          `${n} images are more than ${n > limit ? `the limit of ${limit}` : `max_frames=${maxFrames}`}`,
+          { details: { reason: 'too_many_frames', max_frames: Math.min(maxFrames, limit), frames: n } },
         );
     }
-    const result = await this.host.runPose(
+    const result = await (run?.host ?? this.host).runPose(
       {
         input,
         fps: req.fps ?? POSE_DEFAULT_FPS,
@@ -100,6 +109,7 @@ export class PoseService {
       },
       req.transfer === true,
       req.signal,
+      run?.progress,
     );
     const t1 = performance.now();
 

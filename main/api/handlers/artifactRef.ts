@@ -22,3 +22,23 @@ export function artifactRef(
     filename: a.row.filename,
   };
 }
+
+/**
+ * A link that lives as long as the artifact itself: for job results, which are read for as long as
+ * the job is kept (both default to 24 h) rather than right after the request.
+ */
+export function artifactRefUntilExpiry(
+  artifacts: ArtifactStore,
+  row: ArtifactRow,
+  contentType: string,
+): z.output<typeof ArtifactRefSchema> {
+  const { sig, exp } = artifacts.sign(row.id, row.expiresAt);
+  return {
+    id: row.id,
+    url: `/v1/artifacts/${row.id}?sig=${encodeURIComponent(sig)}&exp=${exp}`,
+    expires_at: new Date(Number(exp) * 1000).toISOString(),
+    bytes: row.sizeBytes,
+    content_type: contentType,
+    filename: row.filename,
+  };
+}

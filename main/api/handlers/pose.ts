@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import type { ArtifactRefSchema } from '../../common/api/depthContract.js';
-import { POSE_FRAME_CONVENTION, type PoseResultSchema } from '../../common/api/poseContract.js';
+import { Accepted } from '../../common/api/endpoint.js';
+import { POSE_FRAME_CONVENTION, POSE_MAX_FRAMES, type PoseResultSchema } from '../../common/api/poseContract.js';
+import type { PoseJobs } from '../../engine-host/poseJobs.js';
+import { jobView } from '../../jobs/view.js';
 import type { PoseArtifactName, PoseResponse, PoseService } from '../../engine-host/index.js';
 import type { ArtifactStore } from '../../storage/artifactStore.js';
 import type { ArtifactRow } from '../../db/repos/artifacts.js';
@@ -92,25 +95,42 @@ export function poseView(
   };
 }
 
-export function poseHandlers(pose: PoseService, artifacts: ArtifactStore): Pick<Handlers, 'pose'> {
+export function poseHandlers(pose: PoseService, jobs: PoseJobs, artifacts: ArtifactStore): Pick<Handlers, 'pose'> {
   const ref = (a: { row: ArtifactRow; contentType: string }) => artifactRef(artifacts, a);
   return {
-    async pose({ body, files, principal, signal }) {
+    async pose({ body, files, principal, signal, ctx }) {
       const video = files.find((f) => f.field === 'video');
+      const intrinsics =
+        body.fx !== undefined && body.fy !== undefined && body.cx !== undefined && body.cy !== undefined
+          ? { fx: body.fx, fy: body.fy, cx: body.cx, cy: body.cy }
+          : body.focal_px !== undefined
+            ? { focalPx: body.focal_px }
+            : undefined;
+      const ownerKeyId = principal?.kind === 'api_key' ? principal.keyId : null;
+      // Large inputs become a job: more photos, or more frames asked for, than one request computes.
+      const images = video ? 0 : files.filter((f) => f.field === 'images').length;
+      if (body.max_frames > POSE_MAX_FRAMES || images > POSE_MAX_FRAMES) {
+        const row = await jobs.submit({
+          files,
+          fps: body.fps,
+          maxFrames: body.max_frames,
+          intrinsics,
+          outputs: body.outputs,
+          webhookUrl: body.webhook_url,
+          ownerKeyId,
+        });
+        ctx.set('Location', `/v1/jobs/${row.id}`);
+        return new Accepted(jobView(row));
+      }
       const r = await pose.estimate({
         input: video
           ? { kind: 'video', data: video.data }
           : { kind: 'images', images: files.map((f) => ({ data: f.data, name: f.filename })) },
         fps: body.fps,
         maxFrames: body.max_frames,
-        intrinsics:
-          body.fx !== undefined && body.fy !== undefined && body.cx !== undefined && body.cy !== undefined
-            ? { fx: body.fx, fy: body.fy, cx: body.cx, cy: body.cy }
-            : body.focal_px !== undefined
-              ? { focalPx: body.focal_px }
-              : undefined,
+        intrinsics,
         outputs: body.outputs,
-        ownerKeyId: principal?.kind === 'api_key' ? principal.keyId : null,
+        ownerKeyId,
         signal,
         transfer: true, // the uploads are this request's own buffers
       });

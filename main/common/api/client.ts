@@ -1,6 +1,6 @@
 import type { ErrorBody } from '../errors.js';
 import { contract, type Contract, type EndpointName } from './contract.js';
-import type { MultipartBody, RequestInput, ResponseOf } from './endpoint.js';
+import type { AcceptedOf, MultipartBody, RequestInput, ResponseOf } from './endpoint.js';
 
 export type Credentials = { apiKey: string } | { desktopToken: string } | null;
 
@@ -55,7 +55,11 @@ export function buildPath(template: string, params: Readonly<Record<string, unkn
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch;
 
-  async function call<N extends EndpointName>(name: N, input: CallInput<N>): Promise<ResponseOf<Contract[N]>> {
+  /** The endpoint's result, or (endpoints that may answer 202, e.g. with a job) its accepted body. */
+  async function call<N extends EndpointName>(
+    name: N,
+    input: CallInput<N>,
+  ): Promise<ResponseOf<Contract[N]> | AcceptedOf<Contract[N]>> {
     const ep = contract[name];
     const { params, query, body, signal } = input as {
       params?: Record<string, unknown>;
@@ -94,7 +98,7 @@ export function createClient(options: ClientOptions) {
         : { error: { code: 'internal_error' as const, message: `HTTP ${res.status}` } };
       throw new ApiError(res.status, envelope, res.headers.get('x-request-id'));
     }
-    return parsed as ResponseOf<Contract[N]>;
+    return parsed as ResponseOf<Contract[N]> | AcceptedOf<Contract[N]>;
   }
 
   return { call };

@@ -33,6 +33,11 @@ export interface EndpointDef {
     readonly schema?: z.ZodType;
     readonly contentType?: string;
   };
+  /**
+   * A second success answer: `202 Accepted` with this body when the handler decides the work is
+   * long and returns `new Accepted(body)` (e.g. a job) instead of the result.
+   */
+  readonly accepted?: { readonly status: 202; readonly description: string; readonly schema: z.ZodType };
   /** Expected error codes, documented in the spec (auth, validation and limits are added). */
   readonly errors?: readonly ErrorCode[];
   /** Handler deadline; past it the caller gets a 503 `timeout` and the handler's signal aborts. */
@@ -84,6 +89,15 @@ export type BodyOf<E extends EndpointDef> = E['upload'] extends UploadDef
   ? z.output<E['upload']['fields']>
   : Infer<E['body']>;
 export type ResponseOf<E extends EndpointDef> = Infer<E['response']['schema']>;
+/** The 202 body of an endpoint that may answer `accepted`. */
+export type AcceptedOf<E extends EndpointDef> = E['accepted'] extends { schema: z.ZodType }
+  ? Infer<E['accepted']['schema']>
+  : never;
+
+/** A handler's "accepted, not done yet" answer: sent as the endpoint's `accepted` response (202). */
+export class Accepted<T> {
+  constructor(readonly body: T) {}
+}
 
 /** What a client sends (zod input types: defaults may be omitted). */
 export interface RequestInput<E extends EndpointDef> {

@@ -70,6 +70,11 @@ export function buildOpenApi(
         ? { 'application/json': { schema: toSchema(ok.schema, 'output') } }
         : { [ok.contentType ?? 'application/octet-stream']: {} },
     };
+    if (ep.accepted)
+      responses['202'] = {
+        description: ep.accepted.description,
+        content: { 'application/json': { schema: toSchema(ep.accepted.schema, 'output') } },
+      };
     const codes = new Set<ErrorCode>([
       ...AUTH_ERRORS[ep.auth],
       ...(ep.errors ?? []),

@@ -1,16 +1,20 @@
 import { z } from 'zod';
 import { ArtifactRefSchema } from './depthContract.js';
 import { endpoint } from './endpoint.js';
+import { JobSchema } from './jobsContract.js';
 import { checkIntrinsicsFields, outputList, positiveNumber } from './fields.js';
 
 export const POSE_OUTPUTS = ['colmap', 'ply'] as const;
 export type PoseOutput = (typeof POSE_OUTPUTS)[number];
 
 /**
- * Most frames one request may use. Poses are computed while the request waits; until the job
- * system lands, larger inputs are refused (413) rather than queued.
+ * Most frames computed while the request waits (200). Asking for more (`max_frames`, or more
+ * photos) makes the request a job (202): see POSE_JOB_MAX_FRAMES.
  */
 export const POSE_MAX_FRAMES = 60;
+/** Most frames of a pose job. */
+export const POSE_JOB_MAX_FRAMES = 1000;
+export const POSE_JOB_TYPE = 'pose.run';
 /** Default video sampling rate, frames per second. */
 export const POSE_DEFAULT_FPS = 2;
 /** Largest accepted upload: the video, or all images together. */
@@ -41,10 +45,16 @@ export const PoseFieldsSchema = z
       .number()
       .int('max_frames must be an integer')
       .min(2, 'max_frames must be at least 2')
+      .max(POSE_JOB_MAX_FRAMES, `max_frames must be at most ${POSE_JOB_MAX_FRAMES}`)
       .default(POSE_MAX_FRAMES)
       .describe(
-        `Most frames to use (default and limit ${POSE_MAX_FRAMES}); an input that gives more is refused with a 413.`,
+        `Most frames to use (default ${POSE_MAX_FRAMES}); an input that gives more is refused with a 413. Over ${POSE_MAX_FRAMES} (up to ${POSE_JOB_MAX_FRAMES}) the request becomes a job: 202 with the job, whose result is this endpoint's usual answer.`,
       ),
+    webhook_url: z
+      .url()
+      .max(2000)
+      .optional()
+      .describe('For a request that becomes a job: receives a signed POST when the job ends (see /v1/jobs).'),
     outputs: outputList(POSE_OUTPUTS).describe(
       'Comma-separated artifacts: colmap (cameras.txt, images.txt, points3D.txt), ply (points.ply); default both.',
     ),
@@ -137,15 +147,15 @@ export const poseEndpoints = {
     path: '/v1/pose',
     tag: 'pose',
     summary: 'Camera poses from a video or photos',
-    description: `Upload one \`video\` (anything ffmpeg decodes; sampled at \`fps\`) or several \`images\` (JPEG, PNG, WebP, TIFF, AVIF; EXIF orientation applied; one camera, same aspect ratio). Frames are tracked (Lucas–Kanade) and reconstructed by incremental structure from motion. Returns per-frame camFromWorld, the intrinsics used and where they came from (explicit → EXIF of the first image → a 26 mm-equivalent guess refined by bundle adjustment: \`estimated\`), which frames could not be registered and why, reprojection error statistics, and links to a COLMAP text model (cameras.txt, images.txt, points3D.txt) and a coloured PLY of the sparse points. ${POSE_FRAME_CONVENTION} Synchronous: at most ${POSE_MAX_FRAMES} frames per request (413 beyond).`,
+    description: `Upload one \`video\` (anything ffmpeg decodes; sampled at \`fps\`) or several \`images\` (JPEG, PNG, WebP, TIFF, AVIF; EXIF orientation applied; one camera, same aspect ratio). Frames are tracked (Lucas–Kanade) and reconstructed by incremental structure from motion. Returns per-frame camFromWorld, the intrinsics used and where they came from (explicit → EXIF of the first image → a 26 mm-equivalent guess refined by bundle adjustment: \`estimated\`), which frames could not be registered and why, reprojection error statistics, and links to a COLMAP text model (cameras.txt, images.txt, points3D.txt) and a coloured PLY of the sparse points. ${POSE_FRAME_CONVENTION} Up to ${POSE_MAX_FRAMES} frames the answer comes while the request waits (200). With more photos, or \`max_frames\` over ${POSE_MAX_FRAMES}, the request becomes a job (type \`${POSE_JOB_TYPE}\`): **202** with the job and \`Location: /v1/jobs/{id}\`; the job's result is the PoseResult. A video that gives more than \`max_frames\` frames at \`fps\` is refused (413) either way.`,
     auth: 'key',
     upload: {
       file: 'video',
       fileDescription: 'One video (send either this or `images`).',
       alternatives: {
         images: {
-          description: `Photos of one scene, in order (2 to ${POSE_MAX_FRAMES}); send either these or \`video\`.`,
-          maxCount: POSE_MAX_FRAMES,
+          description: `Photos of one scene, in order (2 to ${POSE_JOB_MAX_FRAMES}; more than ${POSE_MAX_FRAMES} make it a job); send either these or \`video\`.`,
+          maxCount: POSE_JOB_MAX_FRAMES,
         },
       },
       fields: PoseFieldsSchema,
@@ -153,6 +163,7 @@ export const poseEndpoints = {
       maxTotalBytes: POSE_MAX_UPLOAD_BYTES,
     },
     response: { status: 200, description: 'Poses, intrinsics and artifacts.', schema: PoseResultSchema },
+    accepted: { status: 202, description: 'A large input: the job that computes it, queued.', schema: JobSchema },
     errors: ['unavailable'],
     timeoutMs: 300_000,
     bodyLimitBytes: POSE_MAX_UPLOAD_BYTES,
