@@ -13,6 +13,7 @@ import { registerDepthCommand } from './cli/depth.js';
 import { registerJobCommands } from './cli/jobs.js';
 import { registerMeasureCommand } from './cli/measure.js';
 import { registerPoseCommand } from './cli/pose.js';
+import { registerReconstructCommand } from './cli/reconstruct.js';
 import { registerModelCommands, type ProgressSink } from './cli/models.js';
 import { runDoctor } from './doctor.js';
 import { rendererDir } from './paths.js';
@@ -202,6 +203,7 @@ export function buildCli(io: CliIo = defaultIo): Command {
   registerDepthCommand(program, { out: io.out, err: io.err, withCore });
   registerMeasureCommand(program, { out: io.out, err: io.err, withCore });
   registerPoseCommand(program, { out: io.out, err: io.err, withCore });
+  registerReconstructCommand(program, { out: io.out, err: io.err, progress: io.progress, withCore });
   registerJobCommands(program, { out: io.out, err: io.err, progress: io.progress, withCore });
 
   program

@@ -9,12 +9,17 @@ import { PRODUCT_NAME, VERSION } from '../common/version.js';
 import type { Core } from '../core/core.js';
 import { SlidingWindowLimiter } from '../core/rateLimiter.js';
 import { hashToken, perMinuteLimits } from './auth.js';
-import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
+import { createDepthEngine, inferenceConfigFromEnv, type DepthEngine } from '../engine-host/index.js';
+import { ReconstructService } from '../engine-host/reconService.js';
+import { RECONSTRUCT_JOB_TYPE } from '../common/api/reconstructContract.js';
+import { POSE_JOB_TYPE } from '../common/api/poseContract.js';
+import { PoseJobs } from '../engine-host/poseJobs.js';
 import { artifactHandlers } from './handlers/artifacts.js';
 import { depthHandlers } from './handlers/depth.js';
 import { measureHandlers } from './handlers/measure.js';
 import { poseHandlers } from './handlers/pose.js';
 import { jobHandlers } from './handlers/jobs.js';
+import { reconstructHandlers } from './handlers/reconstruct.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
@@ -74,6 +79,24 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
   const limiter = new SlidingWindowLimiter();
   const openapi = buildOpenApi(contract, OPENAPI_INFO);
   const engine = options.depthEngine ?? createDepthEngine(core, options.logger);
+  const recon = new ReconstructService({
+    inputs: core.jobInputs,
+    jobs: core.jobs,
+    artifacts: core.artifacts,
+    depth: engine.depth,
+    config: inferenceConfigFromEnv(),
+    logger: options.logger,
+  });
+  if (!core.jobs.types.includes(RECONSTRUCT_JOB_TYPE)) recon.register();
+  const poseJobs = new PoseJobs({
+    inputs: core.jobInputs,
+    jobs: core.jobs,
+    artifacts: core.artifacts,
+    pose: engine.pose,
+    config: inferenceConfigFromEnv(),
+    logger: options.logger,
+  });
+  if (!core.jobs.types.includes(POSE_JOB_TYPE)) poseJobs.register();
   const handlers: Handlers = {
     ...metaHandlers({ db: core.db, version: VERSION, startedAtMs: Date.now(), registry: metrics.registry, openapi }),
     ...keyHandlers(core.keys),
@@ -81,8 +104,9 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...modelHandlers(core.models),
     ...depthHandlers(engine.depth, core.artifacts),
     ...measureHandlers(engine.depth),
-    ...poseHandlers(engine.pose, core.artifacts),
+    ...poseHandlers(engine.pose, poseJobs, core.artifacts),
     ...jobHandlers(core.jobs),
+    ...reconstructHandlers(recon),
   };
   const router = buildRouter(contract, handlers, {
     auth: {
@@ -112,7 +136,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     )
     .use(router.middleware())
     .use(serveRenderer(options.rendererDir ?? null));
-  return { app, router, limiter, registry: metrics.registry, openapi, engine };
+  return { app, router, limiter, registry: metrics.registry, openapi, engine, recon };
 }
 
 export interface RunningServer {
@@ -162,6 +186,8 @@ export async function startServer(
       ? setInterval(() => {
           try {
             const r = core.artifacts.cleanup();
+            const inputs = core.jobInputs.sweep();
+            if (inputs) options.logger.info({ removed: inputs }, 'stored job inputs removed');
             if (r.removed) options.logger.info(r, 'expired artifacts removed');
           } catch (err) {
             options.logger.error({ err }, 'artifact clean-up failed');

@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   degenerate_reference: 422,
   no_scale: 422,
   no_depth_at_point: 422,
+  reconstruction_failed: 422,
   rate_limited: 429,
   quota_exceeded: 429,
   internal_error: 500,

@@ -108,7 +108,7 @@ export class DepthService {
 
   async estimate(req: DepthRequest): Promise<DepthResponse> {
     const t0 = performance.now();
-    const { entry, file } = this.pickModel(req.modelId);
+    const { entry, file } = this.modelFor(req.modelId);
     const result = await this.host.runDepth(
       {
         model: {
@@ -185,7 +185,7 @@ export class DepthService {
       if (rectangle && req.onPlane === 'auto' && req.modelId === undefined) {
         const entry = this.defaultModel();
         picked = entry ? { entry, file: this.models.pathOf(entry.id) } : null;
-      } else picked = this.pickModel(req.modelId, 'measuring off a reference plane needs depth');
+      } else picked = this.modelFor(req.modelId, 'measuring off a reference plane needs depth');
     }
     const result = await this.host.runMeasure(
       {
@@ -218,7 +218,8 @@ export class DepthService {
     };
   }
 
-  private pickModel(modelId: string | undefined, why = ''): { entry: ModelEntry; file: string } {
+  /** The model a request names, or the default one; 404/403/409 errors say what to do. */
+  modelFor(modelId: string | undefined, why = ''): { entry: ModelEntry; file: string } {
     if (modelId === undefined) {
       const entry = this.defaultModel();
       if (!entry) {

@@ -11,14 +11,17 @@ import type {
   MeasureJobResult,
   PoseJob,
   PoseJobResult,
+  ReconJob,
+  ReconJobResult,
   ToWorker,
   WireError,
   WorkerConfig,
 } from './protocol.js';
 
 interface Pending {
-  resolve: (r: DepthJobResult | MeasureJobResult | PoseJobResult) => void;
+  resolve: (r: DepthJobResult | MeasureJobResult | PoseJobResult | ReconJobResult) => void;
   reject: (e: Error) => void;
+  progress?: ((stage: string, fraction: number, message: string) => void) | undefined;
 }
 
 /**
@@ -63,11 +66,25 @@ export class InferenceHost {
   }
 
   /** `transfer`: move the uploaded video's or images' buffers to the worker (the caller gives them up). */
-  runPose(job: Omit<PoseJob, 'type' | 'jobId'>, transfer: boolean, signal?: AbortSignal): Promise<PoseJobResult> {
+  runPose(
+    job: Omit<PoseJob, 'type' | 'jobId'>,
+    transfer: boolean,
+    signal?: AbortSignal,
+    progress?: Pending['progress'],
+  ): Promise<PoseJobResult> {
     const input = job.input;
     const buffers =
       input.kind === 'video' ? [input.data] : input.kind === 'images' ? input.images.map((i) => i.data) : [];
-    return this.run<PoseJobResult>((jobId) => ({ type: 'pose', jobId, ...job }), buffers, transfer, signal);
+    return this.run<PoseJobResult>((jobId) => ({ type: 'pose', jobId, ...job }), buffers, transfer, signal, progress);
+  }
+
+  /** A reconstruction, reporting progress as it goes. */
+  runReconstruct(
+    job: Omit<ReconJob, 'type' | 'jobId'>,
+    progress: (stage: string, fraction: number, message: string) => void,
+    signal?: AbortSignal,
+  ): Promise<ReconJobResult> {
+    return this.run<ReconJobResult>((jobId) => ({ type: 'reconstruct', jobId, ...job }), [], false, signal, progress);
   }
 
   private run<R>(
@@ -75,6 +92,7 @@ export class InferenceHost {
     buffers: Uint8Array[],
     transfer: boolean,
     signal?: AbortSignal,
+    progress?: Pending['progress'],
   ): Promise<R> {
     if (signal?.aborted) return Promise.reject(new AppError('timeout', 'the request was cancelled'));
     const worker = this.ensure();
@@ -91,6 +109,7 @@ export class InferenceHost {
           signal?.removeEventListener('abort', onAbort);
           reject(e);
         },
+        progress,
       });
       worker.ref(); // keep the process alive while work is outstanding (a CLI run has nothing else)
       // Moved without a copy only when asked and when the view owns its whole buffer (never a pooled slice).
@@ -143,6 +162,10 @@ export class InferenceHost {
     }
     const p = this.pending.get(msg.jobId);
     if (!p) return;
+    if (msg.type === 'progress') {
+      p.progress?.(msg.stage, msg.fraction, msg.message);
+      return;
+    }
     this.pending.delete(msg.jobId);
     if (this.pending.size === 0) this.worker?.unref();
     if (msg.type === 'result') p.resolve(msg.result);

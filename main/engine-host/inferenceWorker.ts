@@ -31,12 +31,14 @@ import type { DepthOutput } from '../common/api/depthContract.js';
 import { AppError } from '../common/errors.js';
 import { writeArtifactFile } from './artifactFile.js';
 import { encodeDepthPng16, encodeMaskPng, encodePreviewPng } from './encode.js';
-import { decodeImage } from './image.js';
+import { decodeImage, resizeRgb, type RgbImage } from './image.js';
 import { runPose } from './poseJob.js';
+import { runReconstruct, type KeyframeDepth } from './reconJob.js';
 import type {
   MeasureJob,
   PoseJob,
   MeasureJobResult,
+  ReconJob,
   DepthJob,
   DepthJobResult,
   FromWorker,
@@ -66,7 +68,7 @@ port.on('message', (msg: ToWorker) => {
   else void handle(msg);
 });
 
-async function handle(job: DepthJob | MeasureJob | PoseJob): Promise<void> {
+async function handle(job: DepthJob | MeasureJob | PoseJob | ReconJob): Promise<void> {
   const ctl = new AbortController();
   running.set(job.jobId, ctl);
   const written: string[] = [];
@@ -76,7 +78,24 @@ async function handle(job: DepthJob | MeasureJob | PoseJob): Promise<void> {
         ? await runDepth(job, ctl.signal, written)
         : job.type === 'measure'
           ? await runMeasure(job, ctl.signal)
-          : await runPose(job, ctl.signal, written);
+          : job.type === 'pose'
+            ? await runPose(job, ctl.signal, written, {
+                progress: (fraction, message) =>
+                  post({
+                    type: 'progress',
+                    jobId: job.jobId,
+                    stage: fraction < 0.6 ? 'frames' : 'poses',
+                    fraction,
+                    message,
+                  }),
+              })
+            : await runReconstruct(
+                job,
+                ctl.signal,
+                written,
+                (stage, fraction, message) => post({ type: 'progress', jobId: job.jobId, stage, fraction, message }),
+                (rgb, K, trusted, signal) => depthOfRgb(job.model, rgb, K, trusted, signal),
+              );
     post({ type: 'result', jobId: job.jobId, result });
   } catch (err) {
     await Promise.all(written.map((f) => fs.promises.rm(f, { force: true })));
@@ -169,6 +188,48 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
     valid,
     provider: model.provider,
     times: { t0, t1, t2, t3 },
+  };
+}
+
+/**
+ * The model's depth for an image already decoded (a reconstruction keyframe), at that image's
+ * size; `K` is in its pixels. Resized to the model's input on libvips threads.
+ */
+async function depthOfRgb(
+  model: ReconJob['model'],
+  rgb: RgbImage,
+  K: Intrinsics,
+  trustedFocal: boolean,
+  signal: AbortSignal,
+): Promise<KeyframeDepth> {
+  const { spec } = model;
+  const size = modelInputSize(spec.preprocess.resize, rgb.width, rgb.height);
+  const input =
+    size.width === rgb.width && size.height === rgb.height
+      ? rgb
+      : await resizeRgb(rgb, size.width, size.height, 'cubic');
+  const { width: mw, height: mh } = input;
+  const planar = rgbToPlanar(new Float32Array(3 * mw * mh), input.data, mw, mh, spec.preprocess);
+  const feeds: Feeds = { [imageInputName(spec)]: new Tensor('float32', planar, [1, 3, mh, mw]) };
+  for (const [name, v] of Object.entries(extraInputs(spec)))
+    feeds[name] = new Tensor('int64', BigInt64Array.of(v.value), []);
+  const session = await pool.get(model.id, model.file, model.signature);
+  const outputs = await session.run(feeds, { signal, outputs: neededOutputs(spec) });
+  const Km = scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, K, mw / rgb.width, mh / rgb.height);
+  const r = interpretDepth(spec, outputs, { width: mw, height: mh, K: Km, trustedFocal });
+  let depth = r.depth;
+  let valid = r.valid;
+  if (mw !== rgb.width || mh !== rgb.height) {
+    depth = new Float32Array(rgb.width * rgb.height);
+    valid = new Uint8Array(rgb.width * rgb.height);
+    resampleDepth(depth, valid, r.depth, r.valid, mw, mh, rgb.width, rgb.height);
+  }
+  return {
+    depth,
+    valid,
+    metric: r.metric,
+    inverse: spec.output.kind === 'inverse_relative',
+    provider: session.provider,
   };
 }
 

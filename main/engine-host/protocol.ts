@@ -106,8 +106,10 @@ export interface PoseJob {
     | { kind: 'images'; images: { data: Uint8Array; name: string }[] };
   /** Video sampling rate, frames per second. */
   fps: number;
-  /** More frames than this → 413. */
+  /** More frames than this → 413 (or, with `fitFps`, a lower rate). */
   maxFrames: number;
+  /** A video that would give more than `maxFrames` at `fps` is sampled at the rate that fits instead. */
+  fitFps?: boolean;
   /** Frames are tracked at most this size (longer side, px). */
   maxSide: number;
   limits: { maxPixels: number; maxBytes: number };
@@ -146,10 +148,62 @@ export interface PoseJobResult {
   timingsMs: { decode: number; tracking: number; sfm: number; write: number };
 }
 
+/** Settings of one reconstruction quality preset (see reconstructContract.ts for the table). */
+export interface ReconPresetSettings {
+  fps: number;
+  maxFrames: number;
+  /** Frames are tracked, and depth is fused, at most this size (longer side, px). */
+  maxSide: number;
+  maxKeyframes: number;
+  /** Voxel size in metres when the scale is metric. */
+  voxelM: number;
+  /** Voxel size as a fraction of the median scene depth when it is not. */
+  voxelRelative: number;
+}
+
+export interface ReconJob {
+  type: 'reconstruct';
+  jobId: number;
+  /** Files on disk (the job's stored upload): one video, or photos. */
+  input: { kind: 'video_file'; path: string } | { kind: 'image_files'; files: { path: string; name: string }[] };
+  preset: ReconPresetSettings;
+  /** The depth model; the job needs one. */
+  model: { id: string; file: string; signature: ModelSignature; spec: DepthModelSpec; family: string };
+  intrinsics: ExplicitIntrinsics | undefined;
+  /** A known distance between two pixels of one input frame (full-size pixels) fixes the scale. */
+  knownLength: { frame: number; from: [number, number]; to: [number, number]; lengthM: number } | null;
+  limits: { maxPixels: number; maxBytes: number };
+  tmpDir: string;
+}
+
+export interface ReconJobResult {
+  pose: PoseJobResult;
+  scale: { kind: 'metric' | 'relative'; source: 'metric_model' | 'known_length' | 'none'; note: string };
+  frames: { total: number; keyframes: number; posed: number; fused: number };
+  keyframes: number[];
+  points: number;
+  mesh: { vertices: number; faces: number };
+  bounds: { min: [number, number, number]; max: [number, number, number] } | null;
+  voxelSize: number;
+  /** World units per metre-less SfM unit applied to the poses (1 when relative). */
+  worldScale: number;
+  depth: {
+    model: string;
+    provider: Provider;
+    perFrameFit: { frame: number; scale: number; shift: number; inliers: number }[];
+  };
+  memory: { peakRssMiB: number; tsdfMiB: number };
+  artifacts: Partial<
+    Record<'points.ply' | 'mesh.ply' | 'cameras.txt' | 'images.txt' | 'points3D.txt', WrittenArtifact>
+  >;
+  timingsMs: { poses: number; depth: number; fusion: number; mesh: number; write: number; total: number };
+}
+
 export type ToWorker =
-  DepthJob | MeasureJob | PoseJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
+  DepthJob | MeasureJob | PoseJob | ReconJob | { type: 'cancel'; jobId: number } | { type: 'unload'; modelId: string };
 
 export type FromWorker =
-  | { type: 'result'; jobId: number; result: DepthJobResult | MeasureJobResult | PoseJobResult }
+  | { type: 'result'; jobId: number; result: DepthJobResult | MeasureJobResult | PoseJobResult | ReconJobResult }
+  | { type: 'progress'; jobId: number; stage: string; fraction: number; message: string }
   | { type: 'error'; jobId: number; error: WireError }
   | { type: 'log'; level: 'info' | 'warn'; message: string; fields?: Record<string, unknown> };

@@ -10,17 +10,20 @@ import { openCore } from '../../main/core/core.js';
 import { createJobRepo } from '../../main/db/repos/jobs.js';
 import { verifyWebhook, webhookSigningKey } from '../../main/jobs/webhooks.js';
 import { registerTestJobTypes, TEST_JOBS_ENV } from '../../main/jobs/testJobs.js';
+import type { JobId } from '../../main/common/ids.js';
+import { SHARED_DATA } from '../helpers/rgbd.js';
+import { hasFfmpeg, roomWalkVideo } from '../helpers/roomVideo.js';
 import { tmpDataDir } from '../helpers/server.js';
 
 /**
  * Starts `spatialforge serve` from the sources (so the test needs no fresh build) with the test
  * job types on, and resolves with its URL once it listens.
  */
-function serve(dataDir: string) {
+function serve(dataDir: string, env: Record<string, string> = {}) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'main/cli-entry.ts', '--data-dir', dataDir, 'serve', '--port', '0', '--log-level', 'silent'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'test', [TEST_JOBS_ENV]: '1' } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'test', [TEST_JOBS_ENV]: '1', ...env } },
   );
   const url = new Promise<string>((resolve, reject) => {
     let err = '';
@@ -120,3 +123,71 @@ test('kill -9 mid-job: after a restart the job is leased again once its lease ex
     d.remove();
   }
 });
+
+const PYDNET = path.join(SHARED_DATA, 'depth-model-pydnet', 'pydnet_pp_448x640.onnx');
+
+test(
+  'kill -9 mid-reconstruction: the stored upload survives, the job is re-leased after a restart and succeeds once',
+  {
+    skip: !hasFfmpeg() ? 'ffmpeg is not installed' : !fs.existsSync(PYDNET) ? `no real depth model (${PYDNET})` : false,
+  },
+  async () => {
+    const d = tmpDataDir('sf-recon-crash-');
+    const { file } = await roomWalkVideo(d.dir, {
+      count: 24,
+      turnRad: 1.2,
+      width: 320,
+      height: 240,
+      focalPx: 260,
+      fps: 2,
+    });
+    const core = openCore({ dataDir: d.dir, researchMode: true });
+    try {
+      await core.models.import(PYDNET, 'pydnet-pp-448x640-local');
+      const first = serve(d.dir, { SPATIALFORGE_RESEARCH_MODE: '1' });
+      const url = await first.url;
+      const key = core.keys.create('crash', 'admin').key;
+      const form = new FormData();
+      form.append('video', new Blob([fs.readFileSync(file)]), 'walk.mp4');
+      form.append('preset', 'draft');
+      form.append('focal_px', '260');
+      const res = await fetch(`${url}/v1/reconstruct`, { method: 'POST', headers: { 'x-api-key': key }, body: form });
+      assert.equal(res.status, 202);
+      const id = ((await res.json()) as { id: JobId }).id;
+      await until('the job to be working', () => core.jobs.get(id)?.stage, 30_000);
+      await sleep(1_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const orphan = core.jobs.get(id)!;
+      assert.equal(orphan.status, 'running', 'the dead server still holds the lease');
+      const inputs = path.join(d.dir, 'job-inputs');
+      assert.equal(fs.readdirSync(inputs).length, 1, 'the upload is still stored');
+
+      const second = serve(d.dir, { SPATIALFORGE_RESEARCH_MODE: '1' });
+      try {
+        await second.url;
+        const done = await until(
+          'the job to end',
+          () => {
+            const r = core.jobs.get(id);
+            return r && ['succeeded', 'failed', 'canceled'].includes(r.status) ? r : undefined;
+          },
+          180_000,
+        );
+        assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+        assert.equal(done.attempts, 2);
+        const result = done.result as { points: number; artifacts: Record<string, { id: string }> };
+        assert.ok(result.points > 1000, `${result.points} points`);
+        assert.equal(Object.keys(result.artifacts).length, 5);
+        assert.deepEqual(fs.readdirSync(inputs), [], 'the upload is removed once the job has ended');
+        assert.equal(core.jobs.list({ limit: 10 }).length, 1, 'one job, not a duplicate');
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      core.close();
+      d.remove();
+    }
+  },
+);

@@ -5,6 +5,7 @@ import { jobEndpoints } from './jobsContract.js';
 import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
 import { poseEndpoints } from './poseContract.js';
+import { reconstructEndpoints } from './reconstructContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -146,6 +147,7 @@ export const contract = {
   ...measureEndpoints,
   ...jobEndpoints,
   ...poseEndpoints,
+  ...reconstructEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;

@@ -1,0 +1,32 @@
+import type { ReconstructService } from '../../engine-host/reconService.js';
+import { jobView } from '../../jobs/view.js';
+import type { Handlers } from '../routes.js';
+
+export function reconstructHandlers(recon: ReconstructService): Pick<Handlers, 'reconstruct'> {
+  return {
+    async reconstruct({ body, files, principal, ctx }) {
+      const row = await recon.submit({
+        files,
+        preset: body.preset,
+        model: body.model,
+        intrinsics:
+          body.fx !== undefined && body.fy !== undefined && body.cx !== undefined && body.cy !== undefined
+            ? { fx: body.fx, fy: body.fy, cx: body.cx, cy: body.cy }
+            : body.focal_px !== undefined
+              ? { focalPx: body.focal_px }
+              : undefined,
+        knownLength:
+          body.known_length_m !== undefined &&
+          body.known_frame !== undefined &&
+          body.known_from !== undefined &&
+          body.known_to !== undefined
+            ? { frame: body.known_frame, from: body.known_from, to: body.known_to, length_m: body.known_length_m }
+            : null,
+        webhookUrl: body.webhook_url,
+        ownerKeyId: principal?.kind === 'api_key' ? principal.keyId : null,
+      });
+      ctx.set('Location', `/v1/jobs/${row.id}`);
+      return jobView(row);
+    },
+  };
+}
