@@ -1,4 +1,4 @@
-/** engines/pose: camera poses — two-view geometry, triangulation, PnP, bundle adjustment. */
+/** engines/pose: camera poses — two-view geometry, triangulation, PnP, bundle adjustment, incremental SfM. */
 export {
   FIVE_POINT_MAX_SOLUTIONS,
   decomposeEssential,
@@ -40,5 +40,12 @@ export {
   type TriangulationReport,
   type TriangulationStatus,
 } from './triangulate.js';
-export { incrementalSfm, type FrameStatus, type SfmOptions, type SfmResult, type Tracks } from './sfm.js';
+export {
+  incrementalSfm,
+  type FrameStatus,
+  type SfmOptions,
+  type SfmResult,
+  type SfmSegment,
+  type Tracks,
+} from './sfm.js';
 export { matchTracks, type MatchTracksOptions, type MatchTracksReport } from './matchTracks.js';
