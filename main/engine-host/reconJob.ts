@@ -4,7 +4,7 @@
 // consistency) → TSDF fusion → a coloured point cloud and a mesh, plus the COLMAP text model.
 import fs from 'node:fs';
 import type { Intrinsics } from '../../engines/core/index.js';
-import { encodePly } from '../../engines/core/ply.js';
+import { encodePly, encodePlyMesh } from '../../engines/core/ply.js';
 import { createGray, laplacianVariance, rgbToGray } from '../../engines/features/index.js';
 import type { RgbImage } from '../../engines/image/index.js';
 import {
@@ -278,7 +278,7 @@ export async function runReconstruct(
   );
   await put(
     'mesh.ply',
-    encodeMeshPly({
+    encodePlyMesh({
       ...mesh,
       comments: [`SpatialForge reconstruction: TSDF mesh, voxel ${voxel.toPrecision(3)}; ${frameNote}`],
     }),
@@ -545,38 +545,3 @@ function iqr(xs: number[]): number {
 }
 
 const lerp = (a: number, b: number, f: number) => a + (b - a) * f;
-
-// TEMPORARY until engines/core/ply.ts has its mesh writer (recon branch).
-function encodeMeshPly(m: {
-  positions: Float32Array;
-  colors: Uint8Array;
-  indices: Uint32Array;
-  vertexCount: number;
-  faceCount: number;
-  comments: string[];
-}): Uint8Array {
-  const header =
-    'ply\nformat binary_little_endian 1.0\n' +
-    m.comments.map((c) => `comment ${c}\n`).join('') +
-    `element vertex ${m.vertexCount}\nproperty float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nelement face ${m.faceCount}\nproperty list uchar int vertex_indices\nend_header\n`;
-  const hb = Buffer.from(header, 'ascii');
-  const out = new Uint8Array(hb.length + 15 * m.vertexCount + 13 * m.faceCount);
-  out.set(hb);
-  const v = new DataView(out.buffer, hb.length);
-  let o = 0;
-  for (let i = 0; i < m.vertexCount; i++, o += 15) {
-    v.setFloat32(o, m.positions[3 * i]!, true);
-    v.setFloat32(o + 4, m.positions[3 * i + 1]!, true);
-    v.setFloat32(o + 8, m.positions[3 * i + 2]!, true);
-    v.setUint8(o + 12, m.colors[3 * i]!);
-    v.setUint8(o + 13, m.colors[3 * i + 1]!);
-    v.setUint8(o + 14, m.colors[3 * i + 2]!);
-  }
-  for (let f = 0; f < m.faceCount; f++, o += 13) {
-    v.setUint8(o, 3);
-    v.setInt32(o + 1, m.indices[3 * f]!, true);
-    v.setInt32(o + 5, m.indices[3 * f + 1]!, true);
-    v.setInt32(o + 9, m.indices[3 * f + 2]!, true);
-  }
-  return out;
-}

@@ -53,7 +53,10 @@ export class JobInputStore {
   }
 
   /** Whether a job input's `dir`/`files` are well-formed names (never paths). */
-  static valid<T extends Partial<StoredInput>>(input: T | null | undefined, maxFiles: number): input is T & StoredInput {
+  static valid<T extends Partial<StoredInput>>(
+    input: T | null | undefined,
+    maxFiles: number,
+  ): input is T & StoredInput {
     return (
       !!input &&
       typeof input.dir === 'string' &&

@@ -40,7 +40,7 @@ const JobIdParams = z.object({ id: z.string().regex(/^job_[0-9a-f]{24}$/, 'must 
 
 /**
  * The job endpoints (`/v1/jobs`), spread into the contract. Jobs are created by the endpoints that
- * start long work (they answer `202 {job_id}`); these read, follow and cancel them. A key sees only
+ * start long work (they answer `202` with the job); these read, follow and cancel them. A key sees only
  * its own jobs; an admin key or the desktop sees all.
  */
 export const jobEndpoints = {
