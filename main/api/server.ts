@@ -18,6 +18,7 @@ import { jobHandlers } from './handlers/jobs.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
+import { settingsHandlers } from './handlers/settings.js';
 import { coalesceWrites } from './middleware/coalesce.js';
 import { errorEnvelope } from './middleware/errors.js';
 import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
@@ -83,6 +84,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...measureHandlers(engine.depth),
     ...poseHandlers(engine.pose, core.artifacts),
     ...jobHandlers(core.jobs),
+    ...settingsHandlers(core, engine),
   };
   const router = buildRouter(contract, handlers, {
     auth: {

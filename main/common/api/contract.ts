@@ -5,6 +5,7 @@ import { jobEndpoints } from './jobsContract.js';
 import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
 import { poseEndpoints } from './poseContract.js';
+import { settingsEndpoints } from './settingsContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -146,6 +147,7 @@ export const contract = {
   ...measureEndpoints,
   ...jobEndpoints,
   ...poseEndpoints,
+  ...settingsEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;
