@@ -5,7 +5,7 @@ import { formatDuration, formatTime, percent } from '../../app/format.js';
 import { appStore, useApp } from '../../app/store.js';
 import { EmptyState, ErrorPanel } from '../../shell/ErrorPanel.js';
 import { ProgressBar } from '../../shell/Progress.js';
-import { RECONSTRUCT_STAGES } from '../reconstruct/reconstructApi.js';
+import { RECONSTRUCT_STAGES } from '../reconstruct/reconstructResult.js';
 import { TYPE_LABELS, type JobFilter } from './jobsSlice.js';
 
 const FILTERS: [JobFilter, string][] = [

@@ -4,6 +4,7 @@ import { addSample, remainingMs, type ProgressSample } from '../../app/eta.js';
 import { toUiError, type UiError } from '../../app/errors.js';
 import { isFinal, tryStreamSlot } from '../../app/follow.js';
 import type { AppSlice } from '../../app/store.js';
+import { RECONSTRUCT_JOB_TYPE } from '../reconstruct/reconstructResult.js';
 
 export type JobFilter = 'all' | JobView['status'];
 
@@ -51,7 +52,7 @@ const samples = new Map<string, ProgressSample[]>();
 let loadSeq = 0;
 
 export const TYPE_LABELS: Record<string, string> = {
-  'reconstruct.run': 'Reconstruction',
+  [RECONSTRUCT_JOB_TYPE]: 'Reconstruction',
   'test.sleep': 'Test job (sleep)',
 };
 
