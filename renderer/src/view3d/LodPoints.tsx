@@ -1,7 +1,8 @@
 import { useFrame, useThree } from '@react-three/fiber';
 import { useContext, useEffect, useMemo, useRef } from 'react';
 import type { BufferGeometry, Points } from 'three';
-import { decimateCloud, lodBudget } from './decimate.js';
+import { decimateCloud } from './decimate.js';
+import { lodBudget } from './webgl.js';
 import { isMoving, MovingContext } from './Orbit.js';
 
 /**

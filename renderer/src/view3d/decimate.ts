@@ -13,13 +13,6 @@ export interface LodBudget {
 export const HARDWARE_BUDGET: LodBudget = { threshold: 5_000_000, points: 2_000_000 };
 export const SOFTWARE_BUDGET: LodBudget = { threshold: 150_000, points: 60_000 };
 
-/** The budget for this WebGL context, from the renderer it names (software or a GPU). */
-export function lodBudget(gl: WebGLRenderingContext | WebGL2RenderingContext): LodBudget {
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
-  return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name) ? SOFTWARE_BUDGET : HARDWARE_BUDGET;
-}
-
 /**
  * Every k-th point of a cloud (positions, and colours when it has them), k chosen so that about
  * `budget.points` remain; null when the cloud is small enough to draw whole while moving.

@@ -1,3 +1,5 @@
+import { HARDWARE_BUDGET, SOFTWARE_BUDGET, type LodBudget } from './decimate.js';
+
 /** Whether this browser gives a WebGL context (false where hardware acceleration is off and no fallback). */
 export function webglAvailable(): boolean {
   try {
@@ -6,4 +8,11 @@ export function webglAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** The budget for this WebGL context, from the renderer it names (software or a GPU). */
+export function lodBudget(gl: WebGLRenderingContext | WebGL2RenderingContext): LodBudget {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name) ? SOFTWARE_BUDGET : HARDWARE_BUDGET;
 }

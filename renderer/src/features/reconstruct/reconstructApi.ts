@@ -20,4 +20,3 @@ export async function startReconstruct(form: FormData, signal?: AbortSignal): Pr
   const { json } = await postForm(RECONSTRUCT_PATH, form, signal);
   return JobSchema.parse(json);
 }
-
