@@ -71,6 +71,8 @@ const connectionSlice: AppSlice<ConnectionSlice> = (set) => ({
       const health = await client.call('health', {});
       setApi(client, token);
       set({ status: 'connected', version: health.version });
+      // For build/renderer-report.mjs: when the shell became usable, from navigation start.
+      performance.mark('spatialforge:connected');
     } catch (err) {
       const message = err instanceof ApiError ? err.body.error.message : (err as Error).message;
       set({ status: err instanceof ApiError && err.status === 401 ? 'no-token' : 'error', error: message });

@@ -5,7 +5,7 @@ import { formatDuration, formatTime, percent } from '../../app/format.js';
 import { appStore, useApp } from '../../app/store.js';
 import { EmptyState, ErrorPanel } from '../../shell/ErrorPanel.js';
 import { ProgressBar } from '../../shell/Progress.js';
-import { RECONSTRUCT_STAGES } from '../reconstruct/reconstructResult.js';
+import { RECONSTRUCT_JOB_TYPE, RECONSTRUCT_STAGES } from '../reconstruct/reconstructResult.js';
 import { TYPE_LABELS, type JobFilter } from './jobsSlice.js';
 
 const FILTERS: [JobFilter, string][] = [
@@ -77,6 +77,17 @@ function JobRow({ job }: { job: JobView }) {
             onClick={() => void appStore.getState().cancelJob(job.id)}
           >
             {canceling || job.cancel_requested ? 'Canceling…' : 'Cancel'}
+          </button>
+        ) : job.status === 'succeeded' && job.type === RECONSTRUCT_JOB_TYPE ? (
+          <button
+            type="button"
+            data-testid="job-view"
+            onClick={() => {
+              appStore.getState().setWorkspace('poses');
+              void appStore.getState().viewReconJob(job);
+            }}
+          >
+            View in 3-D
           </button>
         ) : (
           <span className="muted small">

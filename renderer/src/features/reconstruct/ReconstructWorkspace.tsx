@@ -159,6 +159,13 @@ function RunStatus({ r }: { r: ReconState }) {
           value={job.status === 'queued' ? 0 : job.progress}
           label="Reconstruction progress"
           testId="recon-progress"
+          tone={
+            job.status === 'succeeded'
+              ? 'done'
+              : job.status === 'running' || job.status === 'queued'
+                ? 'active'
+                : 'stopped'
+          }
         />
         <p className="small" data-testid="recon-progress-text">
           {job.status === 'queued' && 'Queued: waiting for a free worker…'}
@@ -210,8 +217,14 @@ function Summary({ r }: { r: ReconState }) {
         <>
           <p>
             <strong>{recon.points.toLocaleString('en')}</strong> points ·{' '}
-            <strong>{recon.mesh.faces.toLocaleString('en')}</strong> mesh faces · {recon.frames.posed} of{' '}
-            {recon.frames.total} frames posed, {recon.frames.fused} fused · voxel{' '}
+            {recon.mesh.faces > 0 ? (
+              <>
+                <strong>{recon.mesh.faces.toLocaleString('en')}</strong> mesh faces
+              </>
+            ) : (
+              'no mesh'
+            )}{' '}
+            · {recon.frames.posed} of {recon.frames.total} frames posed, {recon.frames.fused} fused · voxel{' '}
             {(recon.voxel_size_m * 100).toFixed(1)} cm · preset {recon.preset} ·{' '}
             {formatDuration(recon.timings_ms.total ?? null)}
           </p>

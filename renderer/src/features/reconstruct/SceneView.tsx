@@ -76,7 +76,7 @@ export default function SceneView() {
         {/* Above and behind the scene's centre, in the first camera's frame (y up, looking down −z). */}
         <OrbitRig
           target={scene.centre}
-          eye={[x, y + 0.6 * r, z + 1.8 * r]}
+          eye={[x, y + 0.35 * r, z + 1.7 * r]}
           near={r * 1e-3}
           far={r * 100}
           reset={`${scene.id}:${reset}`}

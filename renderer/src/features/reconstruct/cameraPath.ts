@@ -135,3 +135,32 @@ export function frustumSize(centres: Float32Array, sceneRadius: number): number 
   const size = Math.max(median * 1.5, floor);
   return size > 0 && Number.isFinite(size) ? size : 0.1;
 }
+
+/**
+ * Centre and radius that frame most of a point cloud (packed xyz): the per-axis median, and the
+ * 90th percentile of the distances from it, over at most `maxSamples` evenly spaced points. Sparse
+ * SfM clouds have far outliers that would make a bounding sphere frame mostly empty space.
+ */
+export function robustBounds(
+  positions: Float32Array,
+  maxSamples = 20_000,
+): { centre: [number, number, number]; radius: number } | null {
+  const n = positions.length / 3;
+  if (n === 0) return null;
+  const step = Math.max(1, Math.floor(n / maxSamples));
+  const m = Math.ceil(n / step);
+  const xs = new Float32Array(m);
+  const ys = new Float32Array(m);
+  const zs = new Float32Array(m);
+  for (let i = 0, j = 0; i < n && j < m; i += step, j++) {
+    xs[j] = positions[i * 3]!;
+    ys[j] = positions[i * 3 + 1]!;
+    zs[j] = positions[i * 3 + 2]!;
+  }
+  const median = (a: Float32Array) => a.slice().sort()[a.length >> 1]!;
+  const centre: [number, number, number] = [median(xs), median(ys), median(zs)];
+  const d = new Float32Array(m);
+  for (let j = 0; j < m; j++) d[j] = Math.hypot(xs[j]! - centre[0], ys[j]! - centre[1], zs[j]! - centre[2]);
+  d.sort();
+  return { centre, radius: d[Math.min(m - 1, Math.floor(0.9 * m))]! };
+}

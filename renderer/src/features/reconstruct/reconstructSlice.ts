@@ -69,6 +69,8 @@ export interface ReconSlice {
   toggleLayer(layer: keyof ReconState['layers']): void;
   resetSceneView(): void;
   openSceneFile(file: File): Promise<void>;
+  /** Shows a finished reconstruction job (e.g. picked in Jobs) in this workspace. */
+  viewReconJob(job: JobView): Promise<void>;
 }
 
 const initialScene: ReconState['scene'] = {
@@ -320,6 +322,22 @@ export const reconSlice: AppSlice<ReconSlice> = (set, get) => {
 
     resetSceneView() {
       patch({ viewReset: r().viewReset + 1 });
+    },
+
+    async viewReconJob(job) {
+      const seq = ++runSeq;
+      abort?.abort();
+      samples.length = 0;
+      patch({
+        job,
+        phase: 'done',
+        mode: 'reconstruct',
+        remaining: null,
+        error: null,
+        poseResult: null,
+        reconResult: null,
+      });
+      await showRecon(seq, job, `job ${job.id}`);
     },
 
     async openSceneFile(file) {

@@ -1,7 +1,7 @@
 import { BufferGeometry, Float32BufferAttribute, Sphere, Vector3 } from 'three';
 import { putCloud } from '../../app/binaries.js';
 import { parsePly } from '../depth/ply.js';
-import { cameraLines, frustumSize, type PinholeK, type PosedCamera } from './cameraPath.js';
+import { cameraLines, frustumSize, robustBounds, type PinholeK, type PosedCamera } from './cameraPath.js';
 
 // Loaded on demand with the 3-D view, so three.js stays out of the app's first chunk.
 
@@ -36,7 +36,8 @@ export function buildScene(
     const g = parsePly(input.pointsPly);
     putCloud(`${id}:points`, g);
     points = g.getAttribute('position').count;
-    if (g.boundingSphere) spheres.push(g.boundingSphere);
+    const core = robustBounds(g.getAttribute('position').array as Float32Array);
+    if (core) spheres.push(new Sphere(new Vector3(...core.centre), core.radius));
   }
   if (input.meshPly) {
     const g = parsePly(input.meshPly);
@@ -54,6 +55,8 @@ export function buildScene(
     const camSphere = centres.boundingSphere ?? new Sphere();
     centres.dispose();
     const radius = Math.max(camSphere.radius, ...spheres.map((s) => s.radius));
+    // Cameras count by their centres: the frusta's far corners do not widen the framing.
+    spheres.push(camSphere);
     const lines = cameraLines(input.cameras, input.K, input.width, input.height, frustumSize(probe.centres, radius));
     const g = new BufferGeometry();
     g.setAttribute('position', new Float32BufferAttribute(lines.positions, 3));
@@ -61,13 +64,12 @@ export function buildScene(
     g.computeBoundingSphere();
     putCloud(`${id}:cameras`, g);
     cameras = lines.posed;
-    if (g.boundingSphere) spheres.push(g.boundingSphere);
   }
   const all = new Sphere();
   if (spheres.length) {
     all.copy(spheres[0]!);
     for (const s of spheres.slice(1)) all.union(s);
   }
-  const c = all.center ?? new Vector3();
+  const c = all.center;
   return { points, meshFaces, cameras, centre: [c.x, c.y, c.z], radius: Math.max(all.radius, 1e-3) };
 }
