@@ -7,7 +7,12 @@ import { BufferGeometry, Float32BufferAttribute } from 'three';
 import { addSample, formatRemaining, remainingMs, type ProgressSample } from '../../renderer/src/app/eta.js';
 import { formatBytes } from '../../renderer/src/app/format.js';
 import { SseParser } from '../../renderer/src/app/sse.js';
-import { cameraLines, frustumSize, SEGMENTS_PER_CAMERA } from '../../renderer/src/features/reconstruct/cameraPath.js';
+import {
+  cameraLines,
+  frustumSize,
+  robustBounds,
+  SEGMENTS_PER_CAMERA,
+} from '../../renderer/src/features/reconstruct/cameraPath.js';
 import { parseReconstructResult } from '../../renderer/src/features/reconstruct/reconstructResult.js';
 import { decimateCloud, HARDWARE_BUDGET, SOFTWARE_BUDGET } from '../../renderer/src/view3d/decimate.js';
 
@@ -112,6 +117,24 @@ describe('cameraLines', () => {
     assert.ok(Math.abs(frustumSize(centres, 100) - 2) < 1e-6);
     assert.equal(frustumSize(new Float32Array(0), 0), 0.1);
   });
+});
+
+test('robustBounds frames the bulk of a cloud, not its far outliers', () => {
+  const n = 1000;
+  const pos = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const far = i % 50 === 0; // 2 % outliers 1000 units away
+    pos[i * 3] = far ? 1000 : (i % 10) / 10;
+    pos[i * 3 + 1] = far ? 1000 : Math.floor(i / 10) / 100;
+    pos[i * 3 + 2] = 5;
+  }
+  const b = robustBounds(pos)!;
+  assert.ok(
+    Math.abs(b.centre[0] - 0.5) < 0.11 && Math.abs(b.centre[1] - 0.5) < 0.02 && b.centre[2] === 5,
+    `${b.centre}`,
+  );
+  assert.ok(b.radius > 0.3 && b.radius < 1, `radius ${b.radius}`);
+  assert.equal(robustBounds(new Float32Array(0)), null);
 });
 
 describe('reconstruction result', () => {
