@@ -56,7 +56,9 @@ function ModelCard({ model, researchMode }: { model: ModelView; researchMode: bo
         <LicenseBadge model={model} />
         <span>{model.output_kind === 'metric' ? 'Metric depth (metres)' : 'Relative depth'}</span>
         <span>{model.family}</span>
-        <span>{formatBytes(model.installed?.bytes ?? model.bytes)}</span>
+        {(model.installed?.bytes ?? model.bytes) !== null && (
+          <span>{formatBytes(model.installed?.bytes ?? model.bytes)}</span>
+        )}
       </p>
       <p className="small model-license">
         Licence: <strong data-testid="model-license">{model.license}</strong>
@@ -68,34 +70,36 @@ function ModelCard({ model, researchMode }: { model: ModelView; researchMode: bo
         </p>
       )}
       {model.problem && <p className="error small">{model.problem}</p>}
-      <div className="model-progress" aria-hidden={!downloading}>
-        {downloading && (
-          <>
-            <ProgressBar
-              value={total ? received / total : null}
-              label={`Download of ${model.name}`}
-              testId="model-progress"
-            />
-            <span className="small" data-testid="model-progress-text">
-              {formatBytes(received)} of {formatBytes(total)}
-              {total ? ` · ${percent(received / total)}` : ''}
-              {download?.bytesPerSecond ? ` · ${formatBytes(download.bytesPerSecond)}/s` : ''}
-              {download && download.remainingMs !== null ? ` · ${formatRemaining(download.remainingMs)}` : ''}
+      {(model.downloadable || installed || model.partial_bytes > 0) && (
+        <div className="model-progress" aria-hidden={!downloading}>
+          {downloading && (
+            <>
+              <ProgressBar
+                value={total ? received / total : null}
+                label={`Download of ${model.name}`}
+                testId="model-progress"
+              />
+              <span className="small" data-testid="model-progress-text">
+                {formatBytes(received)} of {formatBytes(total)}
+                {total ? ` · ${percent(received / total)}` : ''}
+                {download?.bytesPerSecond ? ` · ${formatBytes(download.bytesPerSecond)}/s` : ''}
+                {download && download.remainingMs !== null ? ` · ${formatRemaining(download.remainingMs)}` : ''}
+              </span>
+            </>
+          )}
+          {!downloading && installed && model.installed && (
+            <span className="small muted">
+              {model.installed.source === 'import' ? 'Imported' : 'Downloaded'}{' '}
+              {formatTime(model.installed.installed_at)} · checked {formatTime(model.installed.verified_at)}
             </span>
-          </>
-        )}
-        {!downloading && installed && model.installed && (
-          <span className="small muted">
-            {model.installed.source === 'import' ? 'Imported' : 'Downloaded'} {formatTime(model.installed.installed_at)}{' '}
-            · checked {formatTime(model.installed.verified_at)}
-          </span>
-        )}
-        {!downloading && !installed && model.partial_bytes > 0 && (
-          <span className="small muted">
-            {formatBytes(model.partial_bytes)} downloaded earlier; the download resumes from there.
-          </span>
-        )}
-      </div>
+          )}
+          {!downloading && !installed && model.partial_bytes > 0 && (
+            <span className="small muted">
+              {formatBytes(model.partial_bytes)} downloaded earlier; the download resumes from there.
+            </span>
+          )}
+        </div>
+      )}
       {error && <ErrorPanel title={downloading ? 'Download failed' : 'The core refused'} error={error} />}
       {note && (
         <p className="small ok-text" role="status">

@@ -135,7 +135,8 @@ export const modelsSlice: AppSlice<ModelsSlice> = (set, get) => {
         return; // follow() clears busy when the download ends
       }
     } catch (err) {
-      patch({ errors: { ...m().errors, [id]: toUiError(err) } });
+      // The core's refusal of research-only weights already says how to turn research mode on.
+      patch({ errors: { ...m().errors, [id]: toUiError(err, { forbidden: '' }) } });
     }
     patch({ busy: without(m().busy, id) });
   }

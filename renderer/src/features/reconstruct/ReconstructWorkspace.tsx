@@ -374,7 +374,13 @@ export function ReconstructWorkspace() {
       ) : (
         <>
           <Inputs r={r} />
-          <Options r={r} />
+          {r.inputs ? (
+            <Options r={r} />
+          ) : (
+            <p className="muted small">
+              Showing {r.scene.name ?? 'a file'}. Drop a video or several photos to find camera poses.
+            </p>
+          )}
           <RunStatus r={r} />
         </>
       )}

@@ -138,7 +138,7 @@ export function frustumSize(centres: Float32Array, sceneRadius: number): number 
 
 /**
  * Centre and radius that frame most of a point cloud (packed xyz): the per-axis median, and the
- * 90th percentile of the distances from it, over at most `maxSamples` evenly spaced points. Sparse
+ * 95th percentile of the distances from it, over at most `maxSamples` evenly spaced points. Sparse
  * SfM clouds have far outliers that would make a bounding sphere frame mostly empty space.
  */
 export function robustBounds(
@@ -162,5 +162,5 @@ export function robustBounds(
   const d = new Float32Array(m);
   for (let j = 0; j < m; j++) d[j] = Math.hypot(xs[j]! - centre[0], ys[j]! - centre[1], zs[j]! - centre[2]);
   d.sort();
-  return { centre, radius: d[Math.min(m - 1, Math.floor(0.9 * m))]! };
+  return { centre, radius: d[Math.min(m - 1, Math.floor(0.95 * m))]! };
 }

@@ -72,8 +72,11 @@ export const settingsSlice: AppSlice<SettingsSlice> = (set, get) => {
         return;
       }
       const body: { execution_provider?: ExecutionProvider; threads?: number } = {};
-      if (draft.execution_provider !== value?.execution_provider) body.execution_provider = draft.execution_provider;
-      if (threads !== value?.threads) body.threads = threads;
+      // A damaged file is replaced whole, even when the form shows the defaults unchanged.
+      const all = !!value?.problem;
+      if (all || draft.execution_provider !== value?.execution_provider)
+        body.execution_provider = draft.execution_provider;
+      if (all || threads !== value?.threads) body.threads = threads;
       if (!Object.keys(body).length) return patch({ saved: true });
       patch({ saving: true, saveError: null, saved: false });
       try {
