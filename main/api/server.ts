@@ -9,7 +9,7 @@ import { PRODUCT_NAME, VERSION } from '../common/version.js';
 import type { Core } from '../core/core.js';
 import { SlidingWindowLimiter } from '../core/rateLimiter.js';
 import { hashToken, perMinuteLimits } from './auth.js';
-import { createDepthEngine, inferenceConfigFromEnv, type DepthEngine } from '../engine-host/index.js';
+import { createDepthEngine, type DepthEngine } from '../engine-host/index.js';
 import { ReconstructService } from '../engine-host/reconService.js';
 import { RECONSTRUCT_JOB_TYPE } from '../common/api/reconstructContract.js';
 import { POSE_JOB_TYPE } from '../common/api/poseContract.js';
@@ -23,6 +23,7 @@ import { reconstructHandlers } from './handlers/reconstruct.js';
 import { keyHandlers } from './handlers/keys.js';
 import { metaHandlers } from './handlers/meta.js';
 import { modelHandlers } from './handlers/models.js';
+import { settingsHandlers } from './handlers/settings.js';
 import { coalesceWrites } from './middleware/coalesce.js';
 import { errorEnvelope } from './middleware/errors.js';
 import { hostAndOriginCheck, hostnameOf, LOOPBACK_HOSTNAMES } from './middleware/hostOrigin.js';
@@ -84,7 +85,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     jobs: core.jobs,
     artifacts: core.artifacts,
     depth: engine.depth,
-    config: inferenceConfigFromEnv(),
+    config: engine.inference.config,
     logger: options.logger,
   });
   if (!core.jobs.types.includes(RECONSTRUCT_JOB_TYPE)) recon.register();
@@ -93,7 +94,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     jobs: core.jobs,
     artifacts: core.artifacts,
     pose: engine.pose,
-    config: inferenceConfigFromEnv(),
+    config: engine.inference.config,
     logger: options.logger,
   });
   if (!core.jobs.types.includes(POSE_JOB_TYPE)) poseJobs.register();
@@ -107,6 +108,7 @@ export function createApp(core: Core, options: ServerOptions & { port: () => num
     ...poseHandlers(engine.pose, poseJobs, core.artifacts),
     ...jobHandlers(core.jobs),
     ...reconstructHandlers(recon),
+    ...settingsHandlers(core, engine),
   };
   const router = buildRouter(contract, handlers, {
     auth: {

@@ -7,7 +7,7 @@ import { RECON_PRESETS, RECONSTRUCT_JOB_TYPE, type ReconPreset } from '../common
 import { AppError } from '../common/errors.js';
 import type { Core } from '../core/core.js';
 import type { JobRow } from '../db/repos/jobs.js';
-import { createDepthEngine, inferenceConfigFromEnv } from '../engine-host/index.js';
+import { createDepthEngine } from '../engine-host/index.js';
 import { ReconstructService } from '../engine-host/reconService.js';
 import { CliError } from './errors.js';
 import { jobProgressText } from './jobs.js';
@@ -110,7 +110,7 @@ export function registerReconstructCommand(program: Command, deps: ReconstructCl
           jobs: core.jobs,
           artifacts: core.artifacts,
           depth: engine.depth,
-          config: inferenceConfigFromEnv(),
+          config: engine.inference.config,
           logger,
         });
         if (!core.jobs.types.includes(RECONSTRUCT_JOB_TYPE)) recon.register();

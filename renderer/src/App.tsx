@@ -1,9 +1,13 @@
 import { useEffect } from 'react';
-import { appStore, useApp, WORKSPACES } from './app/store.js';
+import { appStore, useApp } from './app/store.js';
 import { DepthWorkspace } from './features/depth/DepthWorkspace.js';
+import { JobsWorkspace } from './features/jobs/JobsWorkspace.js';
+import { KeysWorkspace } from './features/keys/KeysWorkspace.js';
 import { MeasureWorkspace } from './features/measure/MeasureWorkspace.js';
+import { ModelsWorkspace } from './features/models/ModelsWorkspace.js';
+import { ReconstructWorkspace } from './features/reconstruct/ReconstructWorkspace.js';
+import { SettingsWorkspace } from './features/settings/SettingsWorkspace.js';
 import { DropZone } from './shell/DropZone.js';
-import { EmptyState } from './shell/ErrorPanel.js';
 import { SHORTCUTS, useShortcuts } from './shell/shortcuts.js';
 import { Sidebar } from './shell/Sidebar.js';
 
@@ -72,7 +76,6 @@ function Workbench() {
   const workspace = useApp((s) => s.workspace);
   const notice = useApp((s) => s.notice);
   const helpOpen = useApp((s) => s.helpOpen);
-  const label = WORKSPACES.find((w) => w.id === workspace)?.label ?? '';
   return (
     <div className="workbench">
       <Sidebar />
@@ -87,14 +90,11 @@ function Workbench() {
         )}
         {workspace === 'depth' && <DepthWorkspace />}
         {workspace === 'measure' && <MeasureWorkspace />}
-        {workspace !== 'depth' && workspace !== 'measure' && (
-          <EmptyState title={`${label} is coming`}>
-            <p>
-              This workspace is not in this build yet. The local API already documents what exists: see{' '}
-              <a href="/docs">/docs</a> and <a href="/openapi.json">/openapi.json</a>.
-            </p>
-          </EmptyState>
-        )}
+        {workspace === 'poses' && <ReconstructWorkspace />}
+        {workspace === 'jobs' && <JobsWorkspace />}
+        {workspace === 'models' && <ModelsWorkspace />}
+        {workspace === 'keys' && <KeysWorkspace />}
+        {workspace === 'settings' && <SettingsWorkspace />}
       </main>
       <DropZone />
       {helpOpen && (

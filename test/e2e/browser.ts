@@ -55,3 +55,33 @@ export function syntheticPly(n: number): Buffer {
   }
   return Buffer.concat([header, body]);
 }
+
+/** Where the end-to-end tests leave their screenshots (gitignored), to be looked at by a person. */
+export const SCREENSHOT_DIR = '.prof/screenshots';
+
+/** Saves a screenshot of the page as `.prof/screenshots/<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png` });
+}
+
+/**
+ * Frames per second the page draws, from requestAnimationFrame over `ms` — while `during` runs
+ * (e.g. a mouse drag that orbits a 3-D view), so that an on-demand renderer is actually drawing.
+ */
+export async function measureFps(page: Page, ms: number, during?: () => Promise<void>): Promise<number> {
+  // A string, so the test transpiler's helpers (__name) do not leak into the page.
+  const fps = page.evaluate(`new Promise((resolve) => {
+    let frames = 0;
+    const t0 = performance.now();
+    const tick = () => {
+      frames++;
+      const dt = performance.now() - t0;
+      if (dt < ${ms}) requestAnimationFrame(tick);
+      else resolve((frames * 1000) / dt);
+    };
+    requestAnimationFrame(tick);
+  })`) as Promise<number>;
+  if (during) await during();
+  return fps;
+}

@@ -6,6 +6,7 @@ import { measureEndpoints } from './measureContract.js';
 import { modelEndpoints } from './modelsContract.js';
 import { poseEndpoints } from './poseContract.js';
 import { reconstructEndpoints } from './reconstructContract.js';
+import { settingsEndpoints } from './settingsContract.js';
 import {
   ApiKeySchema,
   ArtifactLinkSchema,
@@ -148,6 +149,7 @@ export const contract = {
   ...jobEndpoints,
   ...poseEndpoints,
   ...reconstructEndpoints,
+  ...settingsEndpoints,
 } as const satisfies Record<string, EndpointDef>;
 
 export type Contract = typeof contract;

@@ -1,4 +1,7 @@
-import { createClient, type Client, type FetchLike } from '../../../main/common/api/client.js';
+import { ApiError, buildPath, createClient, type Client, type FetchLike } from '../../../main/common/api/client.js';
+import { contract, type EndpointName } from '../../../main/common/api/contract.js';
+import type { ErrorBody } from '../../../main/common/errors.js';
+import { SseParser, type SseEvent } from './sse.js';
 import type { SpatialForgeBridge } from '../../../main/common/ipc.js';
 
 declare global {
@@ -35,9 +38,88 @@ export function makeClient(token: string | null): Client {
 
 // The authenticated client lives beside the store, not in it: it is a capability, not state.
 let current: Client | null = null;
+let currentToken: string | null = null;
 
-export function setApi(client: Client | null): void {
+export function setApi(client: Client | null, token: string | null = null): void {
   current = client;
+  currentToken = token;
+}
+
+function authHeaders(): Record<string, string> {
+  if (!current) throw new Error('not connected to the core yet');
+  return currentToken ? { authorization: `Bearer ${currentToken}` } : {};
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let body: ErrorBody = { error: { code: 'internal_error', message: `HTTP ${res.status}` } };
+  try {
+    const parsed = (await res.json()) as Partial<ErrorBody>;
+    if (parsed.error && typeof parsed.error.message === 'string') body = parsed as ErrorBody;
+  } catch {
+    // not JSON: keep the status
+  }
+  return new ApiError(res.status, body, res.headers.get('x-request-id'));
+}
+
+/** The contract's event-stream endpoints (`text/event-stream` responses). */
+export type StreamEndpoint = {
+  [N in EndpointName]: (typeof contract)[N]['response'] extends { contentType: 'text/event-stream' } ? N : never;
+}[EndpointName];
+
+/**
+ * Follows one of the contract's Server-Sent Events endpoints with fetch(), because EventSource
+ * cannot send the Authorization header the core requires. Calls `onEvent` for each event and
+ * resolves when the stream ends (the server closes it after its final event) or `signal` aborts.
+ * Rejects with an ApiError when the request is refused (e.g. 404), before any event.
+ */
+export async function streamEvents(
+  name: StreamEndpoint,
+  params: Record<string, string>,
+  onEvent: (e: SseEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const url = buildPath(contract[name].path, params);
+  const res = await window.fetch(url, {
+    headers: { ...authHeaders(), accept: 'text/event-stream' },
+    signal,
+    cache: 'no-store',
+  });
+  if (!res.ok) throw await errorOf(res);
+  if (!res.body) throw new Error('the browser gave no response stream');
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (const e of parser.push(value)) onEvent(e);
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * POSTs a multipart form to an upload endpoint the core announces in its OpenAPI document but this
+ * build's contract does not declare yet (see features/reconstruct/reconstructApi.ts). Same
+ * credentials and error envelope as the typed client; returns the parsed JSON and the status.
+ */
+export async function postForm(
+  path: string,
+  form: FormData,
+  signal?: AbortSignal,
+): Promise<{ status: number; json: unknown }> {
+  const res = await window.fetch(path, {
+    method: 'POST',
+    headers: { ...authHeaders(), accept: 'application/json' },
+    body: form,
+    ...(signal && { signal }),
+  });
+  if (!res.ok) throw await errorOf(res);
+  return { status: res.status, json: (await res.json()) as unknown };
 }
 
 /** The client of the connected core; throws before the connection is made. */

@@ -27,8 +27,11 @@ const HINTS: Record<string, string> = {
   rate_limited: 'Too many requests; wait a moment and try again.',
 };
 
-/** Turns anything thrown by a request into a message with a hint, keeping the API's own words. */
-export function toUiError(err: unknown): UiError {
+/**
+ * Turns anything thrown by a request into a message with a hint, keeping the API's own words.
+ * `hints` replaces the default hint for some codes where the workspace knows better.
+ */
+export function toUiError(err: unknown, hints: Partial<Record<string, string>> = {}): UiError {
   if (err instanceof ApiError) {
     const { code, message, details } = err.body.error;
     let text = message;
@@ -38,7 +41,7 @@ export function toUiError(err: unknown): UiError {
         .filter(Boolean);
       if (issues.length && !issues.every((i) => message.includes(i))) text += ` (${issues.join('; ')})`;
     }
-    return { message: text, hint: HINTS[code] ?? null, code, requestId: err.requestId };
+    return { message: text, hint: hints[code] ?? HINTS[code] ?? null, code, requestId: err.requestId };
   }
   if (err instanceof TypeError && /fetch|network/i.test(err.message)) {
     return {

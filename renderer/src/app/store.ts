@@ -4,17 +4,23 @@ import { ApiError } from '../../../main/common/api/client.js';
 import { discoverToken, makeClient, setApi } from './connection.js';
 import { depthSlice, type DepthSlice } from '../features/depth/depthSlice.js';
 import { measureSlice, type MeasureSlice } from '../features/measure/measureSlice.js';
+import { jobsSlice, type JobsSlice } from '../features/jobs/jobsSlice.js';
+import { modelsSlice, type ModelsSlice } from '../features/models/modelsSlice.js';
+import { keysSlice, type KeysSlice } from '../features/keys/keysSlice.js';
+import { settingsSlice, type SettingsSlice } from '../features/settings/settingsSlice.js';
+import { reconSlice, type ReconSlice } from '../features/reconstruct/reconstructSlice.js';
 
 type Theme = 'light' | 'dark';
+export type ThemeChoice = Theme | 'system';
 
 export const WORKSPACES = [
-  { id: 'depth', label: 'Depth', key: 'D', ready: true },
-  { id: 'measure', label: 'Measure', key: 'M', ready: true },
-  { id: 'poses', label: 'Poses', key: null, ready: false },
-  { id: 'jobs', label: 'Jobs', key: null, ready: false },
-  { id: 'models', label: 'Models', key: null, ready: false },
-  { id: 'keys', label: 'Keys', key: null, ready: false },
-  { id: 'settings', label: 'Settings', key: null, ready: false },
+  { id: 'depth', label: 'Depth', key: 'D' },
+  { id: 'measure', label: 'Measure', key: 'M' },
+  { id: 'poses', label: 'Poses & 3-D', key: 'P' },
+  { id: 'jobs', label: 'Jobs', key: 'J' },
+  { id: 'models', label: 'Models', key: 'L' },
+  { id: 'keys', label: 'API keys', key: 'K' },
+  { id: 'settings', label: 'Settings', key: 'S' },
 ] as const;
 export type WorkspaceId = (typeof WORKSPACES)[number]['id'];
 
@@ -26,8 +32,11 @@ interface ConnectionSlice {
 }
 
 interface UiSlice {
+  /** The theme shown: the choice, or the system's when the choice is `system`. */
   theme: Theme;
+  themeChoice: ThemeChoice;
   toggleTheme(): void;
+  setThemeChoice(choice: ThemeChoice): void;
   workspace: WorkspaceId;
   setWorkspace(id: WorkspaceId): void;
   /** A short message about the last dropped file that no workspace could take. */
@@ -37,7 +46,15 @@ interface UiSlice {
   toggleHelp(open?: boolean): void;
 }
 
-export type AppState = ConnectionSlice & UiSlice & DepthSlice & MeasureSlice;
+export type AppState = ConnectionSlice &
+  UiSlice &
+  DepthSlice &
+  MeasureSlice &
+  JobsSlice &
+  ModelsSlice &
+  KeysSlice &
+  SettingsSlice &
+  ReconSlice;
 export type AppSlice<T> = StateCreator<AppState, [], [], T>;
 
 const connectionSlice: AppSlice<ConnectionSlice> = (set) => ({
@@ -52,8 +69,10 @@ const connectionSlice: AppSlice<ConnectionSlice> = (set) => ({
       const client = makeClient(token);
       await client.call('me', {});
       const health = await client.call('health', {});
-      setApi(client);
+      setApi(client, token);
       set({ status: 'connected', version: health.version });
+      // For build/renderer-report.mjs: when the shell became usable, from navigation start.
+      performance.mark('spatialforge:connected');
     } catch (err) {
       const message = err instanceof ApiError ? err.body.error.message : (err as Error).message;
       set({ status: err instanceof ApiError && err.status === 401 ? 'no-token' : 'error', error: message });
@@ -67,12 +86,24 @@ const savedWorkspace = (): WorkspaceId => {
   return WORKSPACES.some((x) => x.id === w) ? (w as WorkspaceId) : 'depth';
 };
 
+const THEME_KEY = 'spatialforge.theme';
+const savedTheme = (): ThemeChoice => {
+  const t = localStorage.getItem(THEME_KEY);
+  return t === 'light' || t === 'dark' ? t : 'system';
+};
+const themeOf = (choice: ThemeChoice): Theme => (choice === 'system' ? (prefersDark() ? 'dark' : 'light') : choice);
+
+// The theme is this window's preference (localStorage), so it applies before the core answers.
 const uiSlice: AppSlice<UiSlice> = (set, get) => ({
-  theme: (localStorage.getItem('spatialforge.theme') as Theme | null) ?? (prefersDark() ? 'dark' : 'light'),
+  theme: themeOf(savedTheme()),
+  themeChoice: savedTheme(),
   toggleTheme() {
-    const theme = get().theme === 'dark' ? 'light' : 'dark';
-    localStorage.setItem('spatialforge.theme', theme);
-    set({ theme });
+    get().setThemeChoice(get().theme === 'dark' ? 'light' : 'dark');
+  },
+  setThemeChoice(themeChoice) {
+    if (themeChoice === 'system') localStorage.removeItem(THEME_KEY);
+    else localStorage.setItem(THEME_KEY, themeChoice);
+    set({ themeChoice, theme: themeOf(themeChoice) });
   },
   workspace: savedWorkspace(),
   setWorkspace(workspace) {
@@ -95,7 +126,18 @@ export const appStore = createStore<AppState>()((...a) => ({
   ...uiSlice(...a),
   ...depthSlice(...a),
   ...measureSlice(...a),
+  ...jobsSlice(...a),
+  ...modelsSlice(...a),
+  ...keysSlice(...a),
+  ...settingsSlice(...a),
+  ...reconSlice(...a),
 }));
+
+// A system theme follows the OS while the app is open.
+window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', () => {
+  const s = appStore.getState();
+  if (s.themeChoice === 'system') s.setThemeChoice('system');
+});
 
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(appStore, selector);

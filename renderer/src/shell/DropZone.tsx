@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ACCEPT, FILE_INPUT_ID, openFile } from './openFile.js';
+import { ACCEPT, FILE_INPUT_ID, openFiles } from './openFile.js';
 
 const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
 
@@ -30,8 +30,8 @@ export function DropZone() {
       e.preventDefault();
       depth = 0;
       setOver(false);
-      const file = e.dataTransfer?.files[0];
-      if (file) void openFile(file);
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length) void openFiles(files);
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);
@@ -53,17 +53,18 @@ export function DropZone() {
         className="visually-hidden"
         type="file"
         accept={ACCEPT}
+        multiple
         tabIndex={-1}
-        aria-label="Open a photo, video or point cloud"
+        aria-label="Open a photo, several photos, a video or a point cloud"
         onChange={(e) => {
-          const file = e.currentTarget.files?.[0];
+          const files = [...(e.currentTarget.files ?? [])];
           e.currentTarget.value = ''; // the same file again must fire change
-          if (file) void openFile(file);
+          if (files.length) void openFiles(files);
         }}
       />
       {over && (
         <div className="drop-overlay" aria-hidden="true">
-          <div>Drop a photo to open it</div>
+          <div>Drop a photo, several photos or a video</div>
         </div>
       )}
     </>

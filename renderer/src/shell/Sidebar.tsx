@@ -15,7 +15,7 @@ export function Sidebar() {
               onClick={() => appStore.getState().setWorkspace(w.id)}
             >
               <span>{w.label}</span>
-              {w.ready ? w.key && <kbd>{w.key}</kbd> : <span className="badge">coming</span>}
+              <kbd>{w.key}</kbd>
             </button>
           </li>
         ))}

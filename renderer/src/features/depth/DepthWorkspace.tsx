@@ -1,11 +1,21 @@
-import { useCallback, useState } from 'react';
+import { lazy, Suspense, useCallback, useState } from 'react';
 import { getDepthMap } from '../../app/binaries.js';
 import { appStore, useApp } from '../../app/store.js';
 import { EmptyState, ErrorPanel } from '../../shell/ErrorPanel.js';
 import { openPicker } from '../../shell/openFile.js';
 import { ColorBar } from './ColorBar.js';
 import { formatDepth } from './format.js';
-import { PointCloudView } from './PointCloudView.js';
+
+// three.js and the 3-D view load on first use, in their own chunk.
+const PointCloudView = lazy(() => import('./PointCloudView.js').then((m) => ({ default: m.PointCloudView })));
+const cloudPlaceholder = (
+  <section className="cloud-panel" aria-label="Point cloud" aria-busy="true">
+    <div className="cloud-toolbar">
+      <span className="muted">3-D point cloud</span>
+    </div>
+    <div className="cloud-stage" />
+  </section>
+);
 
 interface Hover {
   x: number;
@@ -218,7 +228,11 @@ export function DepthWorkspace() {
         </>
       )}
 
-      {(d.photo || d.cloud.status !== 'idle') && <PointCloudView />}
+      {(d.photo || d.cloud.status !== 'idle') && (
+        <Suspense fallback={cloudPlaceholder}>
+          <PointCloudView />
+        </Suspense>
+      )}
     </section>
   );
 }

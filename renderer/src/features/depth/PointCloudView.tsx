@@ -1,62 +1,35 @@
-import { Canvas, useFrame, useThree } from '@react-three/fiber';
-import { useEffect, useMemo, useRef } from 'react';
-import { Vector3 } from 'three';
-import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { Canvas } from '@react-three/fiber';
+import { useMemo } from 'react';
 import { getCloud } from '../../app/binaries.js';
 import { appStore, useApp } from '../../app/store.js';
+import { LodPoints } from '../../view3d/LodPoints.js';
+import { MovingContext, OrbitRig, useMovingRef } from '../../view3d/Orbit.js';
+import { webglAvailable } from '../../view3d/webgl.js';
 
-function webglAvailable(): boolean {
-  try {
-    const c = document.createElement('canvas');
-    return !!(c.getContext('webgl2') ?? c.getContext('webgl'));
-  } catch {
-    return false;
-  }
-}
-
-/** Orbit (drag), zoom (wheel), pan (right drag); `reset` puts the camera back at its start. */
-function Controls({ cloudId, reset, fromPhoto }: { cloudId: string; reset: number; fromPhoto: boolean }) {
-  const camera = useThree((s) => s.camera);
-  const dom = useThree((s) => s.gl.domElement);
-  const controls = useRef<OrbitControls | null>(null);
-
-  useEffect(() => {
-    const c = new OrbitControls(camera, dom);
-    c.enableDamping = true;
-    c.dampingFactor = 0.15;
-    controls.current = c;
-    return () => c.dispose();
-  }, [camera, dom]);
-
-  useEffect(() => {
-    const c = controls.current;
-    const sphere = getCloud(cloudId)?.boundingSphere;
-    if (!c || !sphere) return;
-    const r = Math.max(sphere.radius, 1e-6);
-    // A depth result starts from the photo's own viewpoint (the camera sat at the origin);
-    // an opened PLY from in front of its bounding sphere.
-    const eye = fromPhoto ? new Vector3(0, 0, 0) : sphere.center.clone().add(new Vector3(0, 0, 2.5 * r));
-    if (eye.distanceTo(sphere.center) < 1e-6) eye.z += r;
-    camera.position.copy(eye);
-    camera.near = r * 1e-3;
-    camera.far = r * 100 + eye.distanceTo(sphere.center);
-    camera.updateProjectionMatrix();
-    c.target.copy(sphere.center);
-    c.update();
-  }, [camera, cloudId, reset, fromPhoto]);
-
-  useFrame(() => controls.current?.update());
-  return null;
-}
-
-function Cloud({ id }: { id: string }) {
-  const geometry = getCloud(id);
-  if (!geometry) return null;
-  const coloured = geometry.getAttribute('color') !== undefined;
+/**
+ * The cloud and its camera: a depth result starts from the photo's own viewpoint (the camera sat
+ * at the origin); an opened PLY from in front of its bounding sphere.
+ */
+function CloudScene({ cloudId, reset, fromPhoto }: { cloudId: string; reset: number; fromPhoto: boolean }) {
+  const geometry = getCloud(cloudId);
+  const sphere = geometry?.boundingSphere;
+  if (!geometry || !sphere) return null;
+  const r = Math.max(sphere.radius, 1e-6);
+  const c = sphere.center;
+  let eye: [number, number, number] = fromPhoto ? [0, 0, 0] : [c.x, c.y, c.z + 2.5 * r];
+  if (Math.hypot(eye[0] - c.x, eye[1] - c.y, eye[2] - c.z) < 1e-6) eye = [eye[0], eye[1], eye[2] + r];
+  const distance = Math.hypot(eye[0] - c.x, eye[1] - c.y, eye[2] - c.z);
   return (
-    <points geometry={geometry} dispose={null}>
-      <pointsMaterial size={2} sizeAttenuation={false} vertexColors={coloured} color={coloured ? 'white' : '#7fb4ff'} />
-    </points>
+    <>
+      <LodPoints geometry={geometry} />
+      <OrbitRig
+        target={[c.x, c.y, c.z]}
+        eye={eye}
+        near={r * 1e-3}
+        far={r * 100 + distance}
+        reset={`${cloudId}:${reset}`}
+      />
+    </>
   );
 }
 
@@ -64,6 +37,7 @@ export function PointCloudView() {
   const cloud = useApp((s) => s.depth.cloud);
   const reset = useApp((s) => s.depth.viewReset);
   const webgl = useMemo(webglAvailable, []);
+  const moving = useMovingRef();
 
   let body: React.ReactNode;
   if (!webgl) {
@@ -81,12 +55,14 @@ export function PointCloudView() {
       <Canvas
         className="cloud-canvas"
         data-testid="cloud-canvas"
+        frameloop="demand"
         camera={{ fov: 50, near: 0.01, far: 1000, position: [0, 0, 0] }}
         dpr={[1, 2]}
         gl={{ antialias: false }}
       >
-        <Cloud id={cloud.id} />
-        <Controls cloudId={cloud.id} reset={reset} fromPhoto={cloud.id.startsWith('art_')} />
+        <MovingContext.Provider value={moving}>
+          <CloudScene cloudId={cloud.id} reset={reset} fromPhoto={cloud.id.startsWith('art_')} />
+        </MovingContext.Provider>
       </Canvas>
     );
   } else {

@@ -5,7 +5,6 @@ import { api, fetchArtifact } from '../../app/connection.js';
 import { toUiError, type UiError } from '../../app/errors.js';
 import type { PhotoRef } from '../../app/photo.js';
 import type { AppSlice } from '../../app/store.js';
-import { parsePly } from './ply.js';
 
 export type DepthResult = z.output<typeof DepthResultSchema>;
 type Load = 'idle' | 'loading' | 'ready' | 'error';
@@ -48,6 +47,9 @@ const initial: DepthState = {
   viewReset: 0,
 };
 
+// three.js (PLY parsing, the 3-D view) loads with the first point cloud, not with the app.
+const loadPly = () => import('./ply.js');
+
 let runSeq = 0;
 let abort: AbortController | null = null;
 
@@ -73,7 +75,8 @@ export const depthSlice: AppSlice<DepthSlice> = (set, get) => {
     if (!art) return;
     patch({ cloud: { ...initial.cloud, status: 'loading', name } });
     try {
-      const geometry = parsePly(await fetchArtifact(art.url));
+      const [bytes, { parsePly }] = await Promise.all([fetchArtifact(art.url), loadPly()]);
+      const geometry = parsePly(bytes);
       if (seq !== runSeq) return geometry.dispose();
       putCloud(art.id, geometry);
       patch({
@@ -139,7 +142,8 @@ export const depthSlice: AppSlice<DepthSlice> = (set, get) => {
       release([get().depth.cloud.id]);
       patch({ cloud: { ...initial.cloud, status: 'loading', name: file.name } });
       try {
-        const geometry = parsePly(await file.arrayBuffer());
+        const [bytes, { parsePly }] = await Promise.all([file.arrayBuffer(), loadPly()]);
+        const geometry = parsePly(bytes);
         if (seq !== runSeq) return geometry.dispose();
         const id = `ply-${seq}`;
         putCloud(id, geometry);
