@@ -1,6 +1,7 @@
 // npm run bench:fusion — TSDF fusion throughput: our TsdfVolume (engines/recon, one JS thread)
 // and Open3D's tensor VoxelBlockGrid (CPU; /usr/bin/python3) on the same frames in the same run,
-// Open3D with its default OpenMP threads and again with one: frames/s, depth points/s, the ratios
+// Open3D with its default OpenMP threads and again with one: frames/s, depth points/s, CPU time
+// per frame (summed over threads: less sensitive to other load on the machine), the ratios
 // ours/Open3D, memory, surface extraction times, and both point clouds' accuracy/completeness
 // against the true room.
 // Frames: FUSION_FRAMES (default 60) views of the synthetic furnished room walkthrough
@@ -65,26 +66,33 @@ rgbs.forEach((c, i) =>
 
 // Ours: REPEATS runs before Open3D and REPEATS after (the machine is shared; the best run counts).
 let best = Infinity;
+let bestCpu = Infinity;
 let volume: TsdfVolume | null = null;
 const runs: number[] = [];
 const runOurs = () => {
   for (let r = 0; r < REPEATS; r++) {
     volume = new TsdfVolume({ voxelSizeM: VOXEL, truncationM: TRUNC });
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < FRAMES; i++)
       volume.integrate(depths[i]!, W, H, K, cams[i]!, rgbs[i]!, { maxDepthM: MAX_DEPTH });
     const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
     runs.push(s);
     best = Math.min(best, s);
   }
 };
-const fmt = (fps: number) => `${fps.toFixed(1)} frames/s, ${((fps * validPx) / FRAMES / 1e6).toFixed(1)} M points/s`;
+const fmt = (fps: number, cpuS: number) =>
+  `${fps.toFixed(1)} frames/s, ${((fps * validPx) / FRAMES / 1e6).toFixed(1)} M points/s, ` +
+  `${((1000 * cpuS) / FRAMES).toFixed(1)} CPU ms/frame`;
 
 interface Open3dRun {
   open3d: string;
   threads: number;
   seconds: number[];
   best: number;
+  cpuSeconds: number;
   blocks: number;
   points: number;
   meshVertices: number;
@@ -124,14 +132,14 @@ const mesh = extractMesh(vol);
 const p2 = performance.now();
 const oursFps = FRAMES / best;
 console.log(
-  `ours       ${fmt(oursFps)}  (best of ${runs.map((s) => s.toFixed(2)).join(', ')} s; 1 thread)  ${stats.blocks} blocks, ` +
+  `ours       ${fmt(oursFps, bestCpu)}  (best of ${runs.map((s) => s.toFixed(2)).join(', ')} s; 1 thread)  ${stats.blocks} blocks, ` +
     `volume ${(stats.bytes / 2 ** 20).toFixed(1)} MiB (bound ${(stats.maxBytes / 2 ** 20).toFixed(0)} MiB), ` +
     `process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (frames included)`,
 );
 for (const { label, run: o } of open3d) {
   const fps = FRAMES / o.best;
   console.log(
-    `${label.padEnd(11)}${fmt(fps)}  (best of ${o.seconds.map((s) => s.toFixed(2)).join(', ')} s; ${o.open3d}, ` +
+    `${label.padEnd(11)}${fmt(fps, o.cpuSeconds)}  (best of ${o.seconds.map((s) => s.toFixed(2)).join(', ')} s; ${o.open3d}, ` +
       `${o.threads} thread${o.threads > 1 ? 's' : ''})  ${o.blocks} blocks, process peak RSS ${o.maxRssMiB.toFixed(0)} MiB`,
   );
 }
@@ -146,7 +154,10 @@ if (o3)
       `mesh ${o3.meshVertices} vertices / ${o3.meshTriangles} triangles in ${(o3.meshSeconds * 1000).toFixed(0)} ms`,
   );
 for (const { label, run: o } of open3d)
-  console.log(`ratio      ours/${label} throughput ${(oursFps / (FRAMES / o.best)).toFixed(2)}×`);
+  console.log(
+    `ratio      ours/${label}: throughput ${(oursFps / (FRAMES / o.best)).toFixed(2)}×, ` +
+      `CPU time per frame ${(o.cpuSeconds / bestCpu).toFixed(2)}× less`,
+  );
 
 // Quality of both against the true visible surfaces (5 mm samples).
 const gt = keepVisiblePoints(sampleRoomSurfaces(0.005), K, W, H, cams, depths, 0.02);
