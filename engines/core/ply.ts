@@ -166,8 +166,9 @@ export const DEFAULT_PLY_MESH_COMMENT =
  * Encodes a triangle mesh as binary little-endian PLY: `element vertex N` with `float x y z`,
  * optional `float nx ny nz` and `uchar red green blue`, then `element face F` with
  * `property list uchar int vertex_indices` (every face a triangle: 13 bytes). Throws RangeError
- * for counts beyond the arrays or an index ≥ the vertex count (or > 2³¹ − 1, PLY's int). Allocates
- * the output once; O(N + F) with no per-element allocation.
+ * for counts beyond the arrays or an index ≥ the vertex count (or > 2³¹ − 1, PLY's int). With no
+ * faces it is a point cloud with normals (`element face 0`; Open3D's read_point_cloud and MeshLab
+ * take it). Allocates the output once; O(N + F) with no per-element allocation.
  */
 export function encodePlyMesh(mesh: PlyMesh): Uint8Array {
   const { positions, normals, colors, indices } = mesh;

@@ -137,15 +137,19 @@ test('ply mesh › refuses out-of-range indices and counts', () => {
 });
 
 test(
-  'ply mesh › Open3D reads it: counts, normals, colours, a closed oriented surface',
+  'ply mesh › Open3D reads it: counts, normals, colours, a closed oriented surface; no faces → a cloud with normals',
   { skip: !hasOpen3d && `${PYTHON} cannot import open3d` },
   () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sf-ply-'));
     try {
       const file = path.join(dir, 'mesh.ply');
       writeFileSync(file, encodePlyMesh(tetra));
+      const cloud = path.join(dir, 'cloud.ply');
+      writeFileSync(cloud, encodePlyMesh({ ...tetra, indices: new Uint32Array(0) }));
       const script = `
 import open3d as o3d, numpy as np, sys
+pc = o3d.io.read_point_cloud(sys.argv[2])
+assert len(pc.points) == 4 and pc.has_normals() and np.allclose(np.asarray(pc.normals)[2], [0, 1, 0]), pc
 m = o3d.io.read_triangle_mesh(sys.argv[1])
 v = np.asarray(m.vertices); t = np.asarray(m.triangles); n = np.asarray(m.vertex_normals); c = np.asarray(m.vertex_colors)
 assert v.shape == (4, 3) and t.shape == (4, 3), (v.shape, t.shape)
@@ -154,7 +158,7 @@ assert np.allclose(n[1], [1, 0, 0]) and np.allclose(c[0], [1, 0, 0]), (n, c)
 assert m.is_watertight() and m.is_orientable()
 print('ok', abs(m.get_volume() - 1 / 6) < 1e-6)
 `;
-      const r = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8' });
+      const r = spawnSync(PYTHON, ['-c', script, file, cloud], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), 'ok True');
     } finally {
