@@ -26,7 +26,18 @@ export {
   type NpyArray,
   type NpyDtype,
 } from './npy.js';
-export { DEFAULT_PLY_COMMENT, decodePly, encodePly, type DecodedPly, type PlyPointCloud } from './ply.js';
+export {
+  DEFAULT_PLY_COMMENT,
+  DEFAULT_PLY_MESH_COMMENT,
+  decodePly,
+  decodePlyMesh,
+  encodePly,
+  encodePlyMesh,
+  type DecodedPly,
+  type DecodedPlyMesh,
+  type PlyMesh,
+  type PlyPointCloud,
+} from './ply.js';
 export { countUsableDepth, gatherPointColors, unprojectDepth } from './unproject.js';
 export { distortPixel, undistortPixel, type Distortion } from './distortion.js';
 export { mulberry32, randomInt, randomNormal, type Rng } from './random.js';
