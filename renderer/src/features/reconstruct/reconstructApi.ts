@@ -4,7 +4,6 @@ import { RECONSTRUCT_PATH } from './reconstructResult.js';
 
 export * from './reconstructResult.js';
 
-
 /** Whether this core serves POST /v1/reconstruct, from its OpenAPI document. */
 export async function reconstructAvailable(): Promise<boolean> {
   const doc = (await api().call('openapi', {})) as unknown as { paths?: Record<string, Record<string, unknown>> };

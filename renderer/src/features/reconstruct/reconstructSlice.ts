@@ -283,8 +283,7 @@ export const reconSlice: AppSlice<ReconSlice> = (set, get) => {
         if (final.status === 'succeeded') {
           if (final.type === 'pose.run') await showPose(seq, final.result as PoseResult, name);
           else await showRecon(seq, final, name);
-        }
-        else if (final.status === 'canceled') patch({ phase: 'canceled' });
+        } else if (final.status === 'canceled') patch({ phase: 'canceled' });
         else
           patch({
             phase: 'error',
