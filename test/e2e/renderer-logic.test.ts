@@ -148,16 +148,20 @@ describe('reconstruction result', () => {
   };
   const result = {
     preset: 'draft',
-    scale: { kind: 'relative', source: 'sfm', note: 'no metric depth model' },
+    scale: { kind: 'relative', source: 'none', note: 'no metric depth model' },
     frames: { total: 30, keyframes: 12, posed: 12, fused: 11 },
     points: 1000,
     mesh: { vertices: 500, faces: 900 },
     bounds: { min: [0, 0, 0], max: [1, 1, 1] },
     voxel_size_m: 0.02,
-    cameras: [{ index: 0, time_s: 0, cam_from_world: { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, 0] } }],
-    intrinsics: { fx: 300, fy: 300, cx: 160, cy: 120 },
+    cameras: [
+      { index: 0, time_s: 0, keyframe: true, cam_from_world: { R: [1, 0, 0, 0, 1, 0, 0, 0, 1], t: [0, 0, 0] } },
+    ],
+    intrinsics: { fx: 300, fy: 300, cx: 160, cy: 120, source: 'explicit' },
+    depth_model: { id: 'pydnet-pp-448x640-local', provider: 'cpu' },
+    memory: { peak_rss_mib: 500, tsdf_mib: 5 },
     artifacts: { points_ply: ref, cameras_txt: { ...ref, filename: 'cameras.txt' } },
-    timings_ms: { total: 1234, fusion: 100 },
+    timings_ms: { poses: 1000, depth: 100, fusion: 100, mesh: 20, write: 14, total: 1234 },
   };
 
   test('the agreed shape parses; extra fields are tolerated', () => {
@@ -171,7 +175,7 @@ describe('reconstruction result', () => {
       () =>
         parseReconstructResult({
           ...result,
-          cameras: [{ index: 0, time_s: null, cam_from_world: { R: [1], t: [0, 0, 0] } }],
+          cameras: [{ index: 0, time_s: null, keyframe: false, cam_from_world: { R: [1], t: [0, 0, 0] } }],
         }),
       /cameras\.0\.cam_from_world\.R.*Update SpatialForge/,
     );
