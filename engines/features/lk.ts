@@ -19,14 +19,21 @@ export interface LKOptions {
   maxLevel: number;
   /** Gauss–Newton iterations per level at most (default 30). */
   maxIterations: number;
-  /** Stop a level when the update is below this, px of that level (default 0.01). */
+  /** Stop level 0 when the update is below this, px (default 0.01). */
   epsilonPx: number;
+  /** Stop a coarser level when the update is below this, px of that level (default 0.1): those
+   * levels only hand the next one its start, which that level refines anyway. */
+  coarseEpsilonPx: number;
   /** Minimum eigenvalue of the window's mean gradient tensor, (grey levels / px)², below which a
    * point is {@link TRACK_FLAT} (default 0.05). */
   minEigThreshold: number;
   /** Forward–backward tolerance, px: track back and compare with the start; ≤ 0 turns the check
    * off (default 1). */
   fbThresholdPx: number;
+  /** Coarsest pyramid level of the backward pass of the forward–backward check (default 1;
+   * capped by maxLevel). That pass starts at the point's own start, the answer it should give, so
+   * it needs no coarse levels to reach it: a wrong forward result still sends it elsewhere. */
+  fbMaxLevel: number;
   /** Mean absolute grey difference over the window above which a track is dropped (default ∞). */
   maxErrorGrey: number;
   /** After the translation converges at full resolution, refine an affine window deformation too
@@ -39,8 +46,10 @@ const DEFAULTS: LKOptions = {
   maxLevel: 3,
   maxIterations: 30,
   epsilonPx: 0.01,
+  coarseEpsilonPx: 0.1,
   minEigThreshold: 0.05,
   fbThresholdPx: 1,
+  fbMaxLevel: 1,
   maxErrorGrey: Number.POSITIVE_INFINITY,
   affine: false,
 };
@@ -105,6 +114,100 @@ function sampleWindow(
   return false;
 }
 
+// Results of the fused kernels below.
+let tmplG11 = 0;
+let tmplG12 = 0;
+let tmplG22 = 0;
+let misB1 = 0;
+let misB2 = 0;
+
+/**
+ * The template of one level in one pass when its window lies inside the image: grey values and
+ * both gradients sampled bilinearly (shared weights and indices) into winI, winX, winY, and the
+ * gradient tensor sums into tmplG11, tmplG12, tmplG22 (from the stored Float32 values, so the sums
+ * are those of separate passes). Returns false, touching nothing, when the window is not inside.
+ */
+function sampleTemplate(
+  src: Float32Array,
+  gxs: Float32Array,
+  gys: Float32Array,
+  w: number,
+  h: number,
+  cx: number,
+  cy: number,
+  r: number,
+): boolean {
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  if (!(x0 - r >= 0 && y0 - r >= 0 && x0 + r + 1 < w && y0 + r + 1 < h)) return false;
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const w00 = (1 - fx) * (1 - fy);
+  const w01 = fx * (1 - fy);
+  const w10 = (1 - fx) * fy;
+  const w11 = fx * fy;
+  const side = 2 * r + 1;
+  const I = winI;
+  const X = winX;
+  const Y = winY;
+  let g11 = 0;
+  let g12 = 0;
+  let g22 = 0;
+  let k = 0;
+  for (let dy = -r; dy <= r; dy++) {
+    let b = (y0 + dy) * w + x0 - r;
+    for (let dx = 0; dx < side; dx++, b++, k++) {
+      I[k] = w00 * src[b]! + w01 * src[b + 1]! + w10 * src[b + w]! + w11 * src[b + w + 1]!;
+      const ix = Math.fround(w00 * gxs[b]! + w01 * gxs[b + 1]! + w10 * gxs[b + w]! + w11 * gxs[b + w + 1]!);
+      const iy = Math.fround(w00 * gys[b]! + w01 * gys[b + 1]! + w10 * gys[b + w]! + w11 * gys[b + w + 1]!);
+      X[k] = ix;
+      Y[k] = iy;
+      g11 += ix * ix;
+      g12 += ix * iy;
+      g22 += iy * iy;
+    }
+  }
+  tmplG11 = g11;
+  tmplG12 = g12;
+  tmplG22 = g22;
+  return true;
+}
+
+/**
+ * One Gauss–Newton right-hand side when the window at (cx, cy) lies inside the image: samples the
+ * next level bilinearly and accumulates Σ (I − J)·∇I into misB1, misB2 without storing J (each
+ * sample rounded to Float32 as if stored). Returns false, touching nothing, when it is not inside.
+ */
+function mismatchInside(src: Float32Array, w: number, h: number, cx: number, cy: number, r: number): boolean {
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  if (!(x0 - r >= 0 && y0 - r >= 0 && x0 + r + 1 < w && y0 + r + 1 < h)) return false;
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const w00 = (1 - fx) * (1 - fy);
+  const w01 = fx * (1 - fy);
+  const w10 = (1 - fx) * fy;
+  const w11 = fx * fy;
+  const side = 2 * r + 1;
+  const I = winI;
+  const X = winX;
+  const Y = winY;
+  let b1 = 0;
+  let b2 = 0;
+  let k = 0;
+  for (let dy = -r; dy <= r; dy++) {
+    let b = (y0 + dy) * w + x0 - r;
+    for (let dx = 0; dx < side; dx++, b++, k++) {
+      const d = I[k]! - Math.fround(w00 * src[b]! + w01 * src[b + 1]! + w10 * src[b + w]! + w11 * src[b + w + 1]!);
+      b1 += d * X[k]!;
+      b2 += d * Y[k]!;
+    }
+  }
+  misB1 = b1;
+  misB2 = b2;
+  return true;
+}
+
 function clamp(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
@@ -130,6 +233,7 @@ function trackOne(
   const r = o.winSize >> 1;
   const area = (2 * r + 1) * (2 * r + 1);
   const eps2 = o.epsilonPx * o.epsilonPx;
+  const coarseEps2 = Math.max(o.epsilonPx, o.coarseEpsilonPx) ** 2;
   let nx = gx / (1 << top);
   let ny = gy / (1 << top);
   resStatus = TRACK_OK;
@@ -142,26 +246,28 @@ function trackOne(
     const s = 1 / (1 << l);
     const ux = px * s;
     const uy = py * s;
-    const inside = sampleWindow(winI, maskI, la.data, w, h, ux, uy, r);
+    const inside = sampleTemplate(la.data, a.gradX[l]!, a.gradY[l]!, w, h, ux, uy, r);
     tmplInside = inside;
-    sampleWindow(winX, null, a.gradX[l]!, w, h, ux, uy, r);
-    sampleWindow(winY, null, a.gradY[l]!, w, h, ux, uy, r);
-    // Template pixels outside the image get zero gradient: they drop out of G and b alike.
-    if (!inside)
-      for (let k = 0; k < area; k++)
+    let g11 = tmplG11;
+    let g12 = tmplG12;
+    let g22 = tmplG22;
+    if (!inside) {
+      sampleWindow(winI, maskI, la.data, w, h, ux, uy, r);
+      sampleWindow(winX, null, a.gradX[l]!, w, h, ux, uy, r);
+      sampleWindow(winY, null, a.gradY[l]!, w, h, ux, uy, r);
+      // Template pixels outside the image get zero gradient: they drop out of G and b alike.
+      g11 = g12 = g22 = 0;
+      for (let k = 0; k < area; k++) {
         if (maskI[k] === 0) {
           winX[k] = 0;
           winY[k] = 0;
         }
-    let g11 = 0;
-    let g12 = 0;
-    let g22 = 0;
-    for (let k = 0; k < area; k++) {
-      const ix = winX[k]!;
-      const iy = winY[k]!;
-      g11 += ix * ix;
-      g12 += ix * iy;
-      g22 += iy * iy;
+        const ix = winX[k]!;
+        const iy = winY[k]!;
+        g11 += ix * ix;
+        g12 += ix * iy;
+        g22 += iy * iy;
+      }
     }
     const det = g11 * g22 - g12 * g12;
     const hd = (g11 - g22) * 0.5;
@@ -181,15 +287,15 @@ function trackOne(
     for (let it = 0; it < o.maxIterations; it++) {
       // Far outside the level (window entirely off the image): no information left.
       if (nx < -r || ny < -r || nx > w - 1 + r || ny > h - 1 + r) break;
-      let b1 = 0;
-      let b2 = 0;
-      if (sampleWindow(winJ, maskJ, lb.data, w, h, nx, ny, r)) {
-        for (let k = 0; k < area; k++) {
-          const d = winI[k]! - winJ[k]!;
-          b1 += d * winX[k]!;
-          b2 += d * winY[k]!;
-        }
+      let b1: number;
+      let b2: number;
+      if (mismatchInside(lb.data, w, h, nx, ny, r)) {
+        b1 = misB1;
+        b2 = misB2;
       } else {
+        sampleWindow(winJ, maskJ, lb.data, w, h, nx, ny, r);
+        b1 = 0;
+        b2 = 0;
         for (let k = 0; k < area; k++) {
           if (maskJ[k] === 0) continue;
           const d = winI[k]! - winJ[k]!;
@@ -209,7 +315,7 @@ function trackOne(
       ny += dy;
       pdx = dx;
       pdy = dy;
-      if (dx * dx + dy * dy < eps2) break;
+      if (dx * dx + dy * dy < (l > 0 ? coarseEps2 : eps2)) break;
     }
     if (l > 0) {
       nx *= 2;
@@ -409,11 +515,12 @@ function refineAffine(
  * over `maxLevel + 1` levels, with bilinear sampling and sub-pixel Gauss–Newton updates of a
  * translation. Writes `outXY` (packed xy), `outStatus` ({@link TRACK_OK} or why not) and
  * `outError` (mean absolute grey difference over the window at the result; NaN when lost). With
- * `fbThresholdPx` > 0 each good result is tracked back and dropped as {@link TRACK_FB_MISMATCH}
- * when it misses its start by more than that. `guessXY` (optional) is where to start looking in
- * the next frame (default: the same position). Both pyramids need the same size and gradients
- * (see buildPyramid). Returns the number of TRACK_OK points. Allocates only scratch windows on the
- * first call with a window size; O(count · levels · iterations · winSize²), twice with the check.
+ * `fbThresholdPx` > 0 each good result is tracked back (from its start as the guess, through at
+ * most `fbMaxLevel` levels) and dropped as {@link TRACK_FB_MISMATCH} when it misses its start by
+ * more than that. `guessXY` (optional) is where to start looking in the next frame (default: the
+ * same position). Both pyramids need the same size and gradients (see buildPyramid). Returns the
+ * number of TRACK_OK points. Allocates only scratch windows on the first call with a window size;
+ * O(count · levels · iterations · winSize²), about 1.3× that with the check.
  */
 export function trackLK(
   outXY: Float32Array,
@@ -444,6 +551,7 @@ export function trackLK(
     maskJ = new Uint8Array(area);
   }
   const top = Math.max(0, Math.min(o.maxLevel, prevPyr.levels.length - 1, nextPyr.levels.length - 1));
+  const fbTop = Math.max(0, Math.min(top, o.fbMaxLevel));
   const fb = o.fbThresholdPx > 0;
   const fb2 = o.fbThresholdPx * o.fbThresholdPx;
   let ok = 0;
@@ -459,7 +567,7 @@ export function trackLK(
     const err = resErr;
     if (status === TRACK_OK && err > o.maxErrorGrey) status = TRACK_HIGH_ERROR;
     if (status === TRACK_OK && fb) {
-      trackOne(nextPyr, prevPyr, nx, ny, px, py, top, o);
+      trackOne(nextPyr, prevPyr, nx, ny, px, py, fbTop, o);
       const ex = resX - px;
       const ey = resY - py;
       if (resStatus !== TRACK_OK || !(ex * ex + ey * ey <= fb2)) status = TRACK_FB_MISMATCH;

@@ -13,6 +13,18 @@ export interface TrackerOptions {
   lk: Partial<LKOptions>;
   /** Detect new corners in grid cells left empty (default true). */
   replenish: boolean;
+  /**
+   * Start each point where its last frame-to-frame motion predicts (a new point: the median motion
+   * of the others), tracking through at most `priorMaxLevel` pyramid levels, and retry the points
+   * that fail or land far from the prediction from their old position through all `lk.maxLevel`
+   * levels (default true). Video moves smoothly, so the prediction is usually within a few pixels
+   * and the coarse levels — there to find large motions — are mostly wasted work.
+   */
+  motionPrior: boolean;
+  /** Coarsest level of the first, predicted pass (default 2; the prior is used only when this is
+   * below `lk.maxLevel`). On the pose benchmark's video (test/engines/features/tracker.bench.ts)
+   * 1, 2 and 3 all track as accurately as the full pyramid; 2 leaves a margin for shakier video. */
+  priorMaxLevel: number;
 }
 
 /**
@@ -44,6 +56,16 @@ export class Tracker {
   private trackedXY: Float32Array;
   private status: Uint8Array;
   private err: Float32Array;
+  /** Last frame-to-frame motion of each live point, px (NaN: not tracked yet). */
+  private vel: Float32Array;
+  private guess: Float32Array;
+  private retryIdx: Int32Array;
+  private retryXY: Float32Array;
+  private retryOut: Float32Array;
+  private retryStatus: Uint8Array;
+  private retryErr: Float32Array;
+  private motionX: Float32Array;
+  private motionY: Float32Array;
   private fresh: Float32Array;
   private nextId = 0;
   private frames = 0;
@@ -59,7 +81,15 @@ export class Tracker {
   lastAdded = 0;
 
   constructor(options: Partial<TrackerOptions> = {}) {
-    this.options = { maxCorners: 500, corners: {}, lk: {}, replenish: true, ...options };
+    this.options = {
+      maxCorners: 500,
+      corners: {},
+      lk: {},
+      replenish: true,
+      motionPrior: true,
+      priorMaxLevel: 2,
+      ...options,
+    };
     const m = this.options.maxCorners;
     if (!(Number.isInteger(m) && m > 0)) throw new RangeError(`maxCorners must be a positive integer, got ${m}`);
     this.ids = new Int32Array(m);
@@ -68,6 +98,15 @@ export class Tracker {
     this.status = new Uint8Array(m);
     this.err = new Float32Array(m);
     this.fresh = new Float32Array(2 * m);
+    this.vel = new Float32Array(2 * m);
+    this.guess = new Float32Array(2 * m);
+    this.retryIdx = new Int32Array(m);
+    this.retryXY = new Float32Array(2 * m);
+    this.retryOut = new Float32Array(2 * m);
+    this.retryStatus = new Uint8Array(m);
+    this.retryErr = new Float32Array(m);
+    this.motionX = new Float32Array(m);
+    this.motionY = new Float32Array(m);
   }
 
   /** Frames pushed so far. */
@@ -104,11 +143,15 @@ export class Tracker {
     this.lastAdded = 0;
     if (frame > 0 && this.live > 0) {
       const n = this.live;
-      trackLK(this.trackedXY, this.status, this.err, this.prev, this.next, this.xy, n, lk);
+      const maxLevel = lk.maxLevel ?? 3;
+      if (o.motionPrior && o.priorMaxLevel < maxLevel) this.trackPredicted(n, maxLevel);
+      else trackLK(this.trackedXY, this.status, this.err, this.prev, this.next, this.xy, n, lk);
       let k = 0;
       for (let i = 0; i < n; i++) {
         if (this.status[i] !== TRACK_OK) continue;
         this.ids[k] = this.ids[i]!;
+        this.vel[2 * k] = this.trackedXY[2 * i]! - this.xy[2 * i]!;
+        this.vel[2 * k + 1] = this.trackedXY[2 * i + 1]! - this.xy[2 * i + 1]!;
         this.xy[2 * k] = this.trackedXY[2 * i]!;
         this.xy[2 * k + 1] = this.trackedXY[2 * i + 1]!;
         k++;
@@ -133,6 +176,8 @@ export class Tracker {
       for (let i = 0; i < added; i++) {
         const k = this.live++;
         this.ids[k] = this.nextId++;
+        this.vel[2 * k] = Number.NaN;
+        this.vel[2 * k + 1] = Number.NaN;
         this.xy[2 * k] = this.fresh[2 * i]!;
         this.xy[2 * k + 1] = this.fresh[2 * i + 1]!;
       }
@@ -144,6 +189,74 @@ export class Tracker {
     this.next = t;
     this.frames++;
     return frame;
+  }
+
+  /**
+   * Tracks the n live points from their predicted positions through the first `priorMaxLevel`
+   * levels, then the ones that failed or ended far from the prediction (over half the reach of
+   * those levels, ½·(winSize/2)·2^priorMaxLevel px) again from where they were through all
+   * `maxLevel` levels. Writes trackedXY, status, err as one trackLK call would.
+   */
+  private trackPredicted(n: number, maxLevel: number): void {
+    const o = this.options;
+    // Points without a motion yet move like the median of the others (the camera's motion).
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const vx = this.vel[2 * i]!;
+      if (vx === vx) {
+        this.motionX[m] = vx;
+        this.motionY[m++] = this.vel[2 * i + 1]!;
+      }
+    }
+    // No motion known yet (the second frame): nothing to predict from.
+    if (m === 0) {
+      trackLK(this.trackedXY, this.status, this.err, this.prev, this.next, this.xy, n, o.lk);
+      return;
+    }
+    const mx = median(this.motionX, m);
+    const my = median(this.motionY, m);
+    for (let i = 0; i < n; i++) {
+      const vx = this.vel[2 * i]!;
+      const known = vx === vx;
+      this.guess[2 * i] = this.xy[2 * i]! + (known ? vx : mx);
+      this.guess[2 * i + 1] = this.xy[2 * i + 1]! + (known ? this.vel[2 * i + 1]! : my);
+    }
+    const top = Math.max(0, Math.min(maxLevel, o.priorMaxLevel));
+    trackLK(
+      this.trackedXY,
+      this.status,
+      this.err,
+      this.prev,
+      this.next,
+      this.xy,
+      n,
+      { ...o.lk, maxLevel: top },
+      this.guess,
+    );
+    // A result far from its prediction means the prediction was poor, and a few levels started
+    // there can settle on a look-alike that the forward–backward check (which starts the way back
+    // at the true start) cannot tell: such points are tracked again from scratch too.
+    const surprise = ((o.lk.winSize ?? 21) >> 1) * (1 << top) * 0.5;
+    const surprise2 = surprise * surprise;
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const ex = this.trackedXY[2 * i]! - this.guess[2 * i]!;
+      const ey = this.trackedXY[2 * i + 1]! - this.guess[2 * i + 1]!;
+      if (this.status[i] === TRACK_OK && ex * ex + ey * ey <= surprise2) continue;
+      this.retryIdx[r] = i;
+      this.retryXY[2 * r] = this.xy[2 * i]!;
+      this.retryXY[2 * r + 1] = this.xy[2 * i + 1]!;
+      r++;
+    }
+    if (r === 0) return;
+    trackLK(this.retryOut, this.retryStatus, this.retryErr, this.prev, this.next, this.retryXY, r, o.lk);
+    for (let j = 0; j < r; j++) {
+      const i = this.retryIdx[j]!;
+      this.trackedXY[2 * i] = this.retryOut[2 * j]!;
+      this.trackedXY[2 * i + 1] = this.retryOut[2 * j + 1]!;
+      this.status[i] = this.retryStatus[j]!;
+      this.err[i] = this.retryErr[j]!;
+    }
   }
 
   private record(frame: number): void {
@@ -177,4 +290,31 @@ export class Tracker {
       trackCount: this.nextId,
     };
   }
+}
+
+/** Median of a[0 … n) (n ≥ 1); reorders a. O(n) expected (quickselect). */
+function median(a: Float32Array, n: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const k = n >> 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }

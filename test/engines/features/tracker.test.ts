@@ -67,6 +67,50 @@ test('Tracker › ids stay on their points over a moving sequence; occluded cell
   assert.ok(newIds > 30);
 });
 
+/** Largest distance of any observation from where the known per-frame motion puts the track's first one. */
+function maxDeviation(t: ReturnType<Tracker['tracks']>, step: readonly [number, number]): number {
+  const first = new Map<number, [number, number, number]>();
+  let max = 0;
+  for (let k = 0; k < t.count; k++) {
+    const id = t.trackId[k]!;
+    const f = t.frameIndex[k]!;
+    const s = first.get(id);
+    if (!s) first.set(id, [f, t.xy[2 * k]!, t.xy[2 * k + 1]!]);
+    else
+      max = Math.max(
+        max,
+        Math.hypot(t.xy[2 * k]! - (s[1] - (f - s[0]) * step[0]), t.xy[2 * k + 1]! - (s[2] - (f - s[0]) * step[1])),
+      );
+  }
+  return max;
+}
+
+test('Tracker › the motion prior follows 25 px/frame through one pyramid level, and gives what the full pyramid gives', () => {
+  const step = [25, -9] as const;
+  const run = (options: ConstructorParameters<typeof Tracker>[0]) => {
+    const tracker = new Tracker({ maxCorners: 300, ...options });
+    const kept: number[] = [];
+    for (let f = 0; f < 8; f++) {
+      tracker.push(view(f * step[0], f * step[1]));
+      if (f > 0) kept.push(tracker.lastTracked / (tracker.lastTracked + tracker.lastLost));
+    }
+    return { t: tracker.tracks(), kept };
+  };
+  // Level 0 alone cannot find 25 px (see lk.test.ts); from the predicted position it has ~0 px to go.
+  const prior = run({ lk: { maxLevel: 3 }, priorMaxLevel: 0 });
+  const full = run({ lk: { maxLevel: 3 }, motionPrior: false });
+  const devPrior = maxDeviation(prior.t, step);
+  const devFull = maxDeviation(full.t, step);
+  console.log(
+    `motion prior, 25 px/frame: ${prior.t.count} observations (full pyramid ${full.t.count}), largest deviation ` +
+      `${devPrior.toFixed(3)} px (full pyramid ${devFull.toFixed(3)} px); kept per frame ${prior.kept.map((k) => k.toFixed(2)).join(' ')}`,
+  );
+  assert.ok(devPrior < 0.15, `deviation ${devPrior}`);
+  assert.ok(Math.abs(prior.t.count - full.t.count) <= 0.02 * full.t.count, `${prior.t.count} vs ${full.t.count}`);
+  // Points that leave the 320 × 240 view at 25 px/frame are the only losses.
+  assert.ok(prior.kept.every((k) => k > 0.8));
+});
+
 test('laplacianVariance › a blurred copy scores lower', () => {
   const img = view(0, 0);
   const s0 = laplacianVariance(img);
