@@ -1,4 +1,4 @@
-// npx tsx test/engines/features/tracker.bench.ts — speed and accuracy of the video tracker on the
+// npm run bench:tracker — speed and accuracy of the video tracker on the
 // pose benchmark's input: the 100-frame room walk of test/fixtures/poseScenes.ts (640 × 480, true
 // K and camFromWorld per frame), encoded by ffmpeg (libx264, crf 18) and decoded back to RGB as the
 // product's video path does (cached in the OS temp folder after the first run).
@@ -17,15 +17,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createGray, rgbToGray, type GrayImage } from '../../../engines/features/index.js';
-import type * as TrackerModule from '../../../engines/features/tracker.js';
+import { createGray, rgbToGray, type GrayImage } from '../../engines/features/index.js';
+import type * as TrackerModule from '../../engines/features/tracker.js';
 import {
   incrementalSfm,
   rotationAngleBetween,
   triangulateDlt,
   reprojectionErrorPx,
-} from '../../../engines/pose/index.js';
-import { renderRoom, roomWalkCameras } from '../../fixtures/poseScenes.js';
+} from '../../engines/pose/index.js';
+import { renderRoom, roomWalkCameras } from '../fixtures/poseScenes.js';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -71,7 +71,7 @@ for (const f of ['tracker.ts', 'lk.ts', 'pyramid.ts', 'corners.ts', 'gray.ts'])
     execFileSync('git', ['show', `${BASE_REV}:engines/features/${f}`], { cwd: repo, encoding: 'utf8' }),
   );
 const baseMod = (await import(pathToFileURL(path.join(baseDir, 'tracker.ts')).href)) as typeof TrackerModule;
-const workMod = await import('../../../engines/features/tracker.js');
+const workMod = await import('../../engines/features/tracker.js');
 
 interface TrackSet {
   count: number;
