@@ -19,12 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createGray, rgbToGray, type GrayImage } from '../../engines/features/index.js';
 import type * as TrackerModule from '../../engines/features/tracker.js';
-import {
-  incrementalSfm,
-  rotationAngleBetween,
-  triangulateDlt,
-  reprojectionErrorPx,
-} from '../../engines/pose/index.js';
+import { incrementalSfm, rotationAngleBetween, triangulateDlt, reprojectionErrorPx } from '../../engines/pose/index.js';
 import { renderRoom, roomWalkCameras } from '../fixtures/poseScenes.js';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100);
