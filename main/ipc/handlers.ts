@@ -1,5 +1,6 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { ipcContract, type IpcChannel, type IpcResponse, type IpcResult } from '../common/ipc.js';
+import { artifactUrl, downloadArtifact, safeFileName } from './saveArtifact.js';
 import { isSafeExternalUrl } from './urls.js';
 
 export interface IpcDeps {
@@ -7,6 +8,11 @@ export interface IpcDeps {
   appOrigin: string;
   coreInfo: () => { url: string; token: string };
   openExternal: (url: string) => Promise<void>;
+  /** The native save dialog: the chosen path, or null when the user cancelled. */
+  chooseSavePath: (suggestedName: string) => Promise<string | null>;
+  /** Shows a file in the system's file manager (`shell.showItemInFolder`). */
+  showItemInFolder: (path: string) => void;
+  fetch?: typeof fetch;
 }
 
 type Handler<C extends IpcChannel> = (request: unknown) => Promise<IpcResponse<C>> | IpcResponse<C>;
@@ -17,6 +23,8 @@ type Handler<C extends IpcChannel> = (request: unknown) => Promise<IpcResponse<C
  * channel's schema, and always answers `{ok, value}` or `{ok:false, error}`.
  */
 export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): void {
+  // What this launch saved: the only paths `reveal` shows, so a page cannot probe the file system.
+  const saved = new Set<string>();
   const handlers: { [C in IpcChannel]: Handler<C> } = {
     'spatialforge:core-info': () => deps.coreInfo(),
     'spatialforge:open-external': async (request) => {
@@ -24,6 +32,23 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
       if (!isSafeExternalUrl(url)) return { opened: false };
       await deps.openExternal(url);
       return { opened: true };
+    },
+    'spatialforge:save-artifact': async (request) => {
+      const { url, suggestedName } = ipcContract['spatialforge:save-artifact'].request.parse(request);
+      const { url: coreUrl, token } = deps.coreInfo();
+      const source = artifactUrl(url, coreUrl);
+      if (!source) throw new IpcError('invalid_url', 'Only artifacts of this app can be saved.');
+      const destination = await deps.chooseSavePath(safeFileName(suggestedName));
+      if (!destination) return { saved: false, path: null, bytes: 0 };
+      const bytes = await downloadArtifact(source, destination, { coreUrl, token, fetch: deps.fetch ?? fetch });
+      saved.add(destination);
+      return { saved: true, path: destination, bytes };
+    },
+    'spatialforge:reveal': (request) => {
+      const { path } = ipcContract['spatialforge:reveal'].request.parse(request);
+      if (!saved.has(path)) return { revealed: false };
+      deps.showItemInFolder(path);
+      return { revealed: true };
     },
   };
   for (const channel of Object.keys(handlers) as IpcChannel[]) {
@@ -41,7 +66,8 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
       try {
         return { ok: true, value: await handlers[channel](request) };
       } catch (err) {
-        return { ok: false, error: { code: 'internal_error', message: (err as Error).message } };
+        const code = err instanceof IpcError ? err.code : 'internal_error';
+        return { ok: false, error: { code, message: (err as Error).message } };
       }
     });
   }
@@ -54,5 +80,15 @@ export function isTrustedSender(event: Pick<IpcMainInvokeEvent, 'senderFrame'>, 
     return new URL(url).origin === appOrigin;
   } catch {
     return false;
+  }
+}
+
+/** A refusal with its own machine-readable code (anything else answers `internal_error`). */
+class IpcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
   }
 }

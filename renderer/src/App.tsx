@@ -8,6 +8,7 @@ import { ModelsWorkspace } from './features/models/ModelsWorkspace.js';
 import { ReconstructWorkspace } from './features/reconstruct/ReconstructWorkspace.js';
 import { SettingsWorkspace } from './features/settings/SettingsWorkspace.js';
 import { DropZone } from './shell/DropZone.js';
+import { useDesktopCommands } from './shell/desktop.js';
 import { SHORTCUTS, useShortcuts } from './shell/shortcuts.js';
 import { Sidebar } from './shell/Sidebar.js';
 
@@ -24,6 +25,7 @@ export function App() {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
   useShortcuts();
+  useDesktopCommands();
 
   return (
     <div className="shell">
@@ -75,6 +77,7 @@ export function App() {
 function Workbench() {
   const workspace = useApp((s) => s.workspace);
   const notice = useApp((s) => s.notice);
+  const noticeAction = useApp((s) => s.noticeAction);
   const helpOpen = useApp((s) => s.helpOpen);
   return (
     <div className="workbench">
@@ -83,6 +86,11 @@ function Workbench() {
         {notice && (
           <p className="notice-bar" role="status" data-testid="notice">
             {notice}
+            {noticeAction && (
+              <button type="button" className="link-button" onClick={noticeAction.run}>
+                {noticeAction.label}
+              </button>
+            )}
             <button type="button" className="link-button" onClick={() => appStore.getState().setNotice(null)}>
               Dismiss
             </button>

@@ -99,6 +99,74 @@ describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () 
     await page.close();
   });
 
+  test('in the desktop window: the bridge connects, menu commands and links act, exports save through main', async () => {
+    // The preload's bridge is the one part of the desktop app Chromium cannot load: this stands in for
+    // it with the same shape, recording what the renderer asks main to do.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // A string, not a function: tsx's helpers (`__name`) do not exist in the page.
+    await page.addInitScript(`
+      const calls = [];
+      window.__calls = calls;
+      window.spatialforge = {
+        coreInfo: async () => ({ ok: true, value: { url: ${JSON.stringify(s.url)}, token: ${JSON.stringify(s.desktopToken)} } }),
+        openExternal: async () => ({ ok: true, value: { opened: true } }),
+        saveArtifact: async (u, name) => {
+          calls.push(['save', u, name]);
+          return { ok: true, value: { saved: true, path: '/home/me/Downloads/' + name, bytes: 2048 } };
+        },
+        revealInFolder: async (p) => {
+          calls.push(['reveal', p]);
+          return { ok: true, value: { revealed: true } };
+        },
+        onCommand: (listener) => {
+          window.__command = listener;
+          return () => undefined;
+        },
+      };
+    `);
+    await page.goto(`${s.url}/`); // no #token: the bridge supplies it
+    await page.locator('[data-status="connected"]').waitFor({ timeout: 15_000 });
+    const command = (c: unknown) =>
+      page.evaluate((x) => (globalThis as never as { __command(c: unknown): void }).__command(x), c);
+
+    await command({ type: 'workspace', id: 'jobs' });
+    await page.getByTestId('workspace-jobs').waitFor();
+    await command({ type: 'workspace', id: 'no-such-workspace' }); // refused by the schema: nothing happens
+    await command({ type: 'deep-link', link: { action: 'open', workspace: 'depth' } });
+    await page.getByTestId('workspace-depth').waitFor();
+    await command({ type: 'show-shortcuts' });
+    await page.getByTestId('shortcuts').waitFor();
+    await page.keyboard.press('Escape');
+    await command({ type: 'deep-link', link: { action: 'activate', licenseKey: 'SF-abcdefgh' } });
+    await page
+      .getByTestId('notice')
+      .filter({ hasText: /licence activation is not available/ })
+      .waitFor();
+
+    const photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 10, g: 20, b: 30 } } })
+      .png()
+      .toBuffer();
+    await page.getByTestId('focal-input').fill('300');
+    await page.getByTestId('file-input').setInputFiles({ name: 'flat.png', mimeType: 'image/png', buffer: photo });
+    const ply = page.getByTestId('export-ply');
+    await ply.waitFor({ timeout: 30_000 });
+    const href = await ply.getAttribute('href');
+    const filename = await ply.getAttribute('download');
+    await ply.click();
+    const notice = page.getByTestId('notice').filter({ hasText: /Saved 2\.0 KiB to \/home\/me\/Downloads\// });
+    await notice.waitFor();
+    await notice.getByRole('button', { name: 'Show in folder' }).click();
+    const calls = await page.evaluate(() => (globalThis as never as { __calls: unknown[][] }).__calls);
+    assert.deepEqual(calls, [
+      ['save', href, filename],
+      ['reveal', `/home/me/Downloads/${filename}`],
+    ]);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a file that is not an image shows the core’s own message and what to do', async () => {
     const { page } = await openApp(browser, s.url, s.desktopToken);
     await page.getByTestId('nav-depth').click();

@@ -9,20 +9,16 @@ import { modelsSlice, type ModelsSlice } from '../features/models/modelsSlice.js
 import { keysSlice, type KeysSlice } from '../features/keys/keysSlice.js';
 import { settingsSlice, type SettingsSlice } from '../features/settings/settingsSlice.js';
 import { reconSlice, type ReconSlice } from '../features/reconstruct/reconstructSlice.js';
+import { WORKSPACES, type WorkspaceId } from '../../../main/common/workspaces.js';
 
 type Theme = 'light' | 'dark';
+export interface NoticeAction {
+  label: string;
+  run(): void;
+}
 export type ThemeChoice = Theme | 'system';
 
-export const WORKSPACES = [
-  { id: 'depth', label: 'Depth', key: 'D' },
-  { id: 'measure', label: 'Measure', key: 'M' },
-  { id: 'poses', label: 'Poses & 3-D', key: 'P' },
-  { id: 'jobs', label: 'Jobs', key: 'J' },
-  { id: 'models', label: 'Models', key: 'L' },
-  { id: 'keys', label: 'API keys', key: 'K' },
-  { id: 'settings', label: 'Settings', key: 'S' },
-] as const;
-export type WorkspaceId = (typeof WORKSPACES)[number]['id'];
+export { WORKSPACES, type WorkspaceId } from '../../../main/common/workspaces.js';
 
 interface ConnectionSlice {
   status: 'connecting' | 'connected' | 'no-token' | 'error';
@@ -41,7 +37,9 @@ interface UiSlice {
   setWorkspace(id: WorkspaceId): void;
   /** A short message about the last dropped file that no workspace could take. */
   notice: string | null;
-  setNotice(text: string | null): void;
+  /** A button beside the notice (e.g. "Show in folder" after a desktop save). */
+  noticeAction: NoticeAction | null;
+  setNotice(text: string | null, action?: NoticeAction): void;
   helpOpen: boolean;
   toggleHelp(open?: boolean): void;
 }
@@ -108,11 +106,12 @@ const uiSlice: AppSlice<UiSlice> = (set, get) => ({
   workspace: savedWorkspace(),
   setWorkspace(workspace) {
     sessionStorage.setItem('spatialforge.workspace', workspace);
-    set({ workspace, notice: null });
+    set({ workspace, notice: null, noticeAction: null });
   },
   notice: null,
-  setNotice(notice) {
-    set({ notice });
+  noticeAction: null,
+  setNotice(notice, action) {
+    set({ notice, noticeAction: action ?? null });
   },
   helpOpen: false,
   toggleHelp(open) {

@@ -5,6 +5,7 @@ import { EmptyState, ErrorPanel } from '../../shell/ErrorPanel.js';
 import { openPicker } from '../../shell/openFile.js';
 import { ColorBar } from './ColorBar.js';
 import { formatDepth } from './format.js';
+import { saveExport } from '../../shell/desktop.js';
 
 // three.js and the 3-D view load on first use, in their own chunk.
 const PointCloudView = lazy(() => import('./PointCloudView.js').then((m) => ({ default: m.PointCloudView })));
@@ -198,6 +199,7 @@ export function DepthWorkspace() {
                     <a
                       href={result.artifacts.png16.url}
                       download={result.artifacts.png16.filename}
+                      onClick={(e) => saveExport(e, result.artifacts.png16!.url, result.artifacts.png16!.filename)}
                       data-testid="export-png16"
                     >
                       PNG16 ({kind === 'metric' ? 'mm' : 'relative × 1000'})
@@ -207,6 +209,7 @@ export function DepthWorkspace() {
                     <a
                       href={result.artifacts.npy.url}
                       download={result.artifacts.npy.filename}
+                      onClick={(e) => saveExport(e, result.artifacts.npy!.url, result.artifacts.npy!.filename)}
                       data-testid="export-npy"
                     >
                       NPY (float32)
@@ -216,6 +219,7 @@ export function DepthWorkspace() {
                     <a
                       href={result.artifacts.ply.url}
                       download={result.artifacts.ply.filename}
+                      onClick={(e) => saveExport(e, result.artifacts.ply!.url, result.artifacts.ply!.filename)}
                       data-testid="export-ply"
                     >
                       PLY (points)

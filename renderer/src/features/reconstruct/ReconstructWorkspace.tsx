@@ -7,6 +7,7 @@ import { openPicker } from '../../shell/openFile.js';
 import { ProgressBar } from '../../shell/Progress.js';
 import { PRESET_INFO, PRESETS, RECONSTRUCT_STAGES } from './reconstructApi.js';
 import type { ReconState } from './reconstructSlice.js';
+import { saveExport } from '../../shell/desktop.js';
 
 const SceneView = lazy(() => import('./SceneView.js'));
 
@@ -266,7 +267,13 @@ function Summary({ r }: { r: ReconState }) {
         <div className="exports" aria-label="Downloads">
           {links.map(([id, art, label]) =>
             art ? (
-              <a key={id} href={art.url} download={art.filename} data-testid={id}>
+              <a
+                key={id}
+                href={art.url}
+                download={art.filename}
+                data-testid={id}
+                onClick={(e) => saveExport(e, art.url, art.filename)}
+              >
                 {label}
               </a>
             ) : null,
