@@ -7,6 +7,7 @@ import send from 'koa-send';
  * Serves the built renderer for GET/HEAD requests that no route took (it sits after the router).
  * koa-send resolves paths inside `root` only (no `..`, no absolute paths, no dotfiles). Unknown
  * paths without an extension fall back to `index.html` so client-side routes survive a reload.
+ * The build writes `.br` and `.gz` beside each text file; koa-send picks one the browser accepts.
  */
 export function serveRenderer(root: string | null): Middleware {
   const index = root ? path.join(root, 'index.html') : null;
@@ -31,6 +32,7 @@ export function serveRenderer(root: string | null): Middleware {
     }
     if (ctx.body !== undefined) {
       ctx.state.route = 'static';
+      ctx.vary('Accept-Encoding'); // the same URL answers br, gzip or identity
       if (ctx.path === '/' || ctx.path.endsWith('.html') || !path.extname(ctx.path))
         ctx.set('Cache-Control', 'no-cache');
     }

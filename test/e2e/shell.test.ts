@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { rendererDir } from '../../main/paths.js';
@@ -87,5 +90,38 @@ describe('renderer in a real browser against the headless server', { skip }, () 
         `${p} → ${res.status}`,
       );
     }
+  });
+
+  test('the renderer is served precompressed (brotli, gzip) to browsers that accept it, and plain to others', async () => {
+    const dir = rendererDir()!;
+    const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'index.html names its script');
+    const raw = fs.readFileSync(path.join(dir, script));
+    const get = (encoding: string | null) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        // node:http, not fetch: fetch would decode the body and hide the encoding.
+        const req = http.get(s.url + script, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+    const br = await get('gzip, deflate, br');
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(br.headers['content-type'] ?? '', /javascript/);
+    assert.match(br.headers.vary ?? '', /Accept-Encoding/i);
+    assert.ok(br.body.length < raw.length / 2, `${br.body.length} vs ${raw.length}`);
+    assert.deepEqual(zlib.brotliDecompressSync(br.body), raw);
+    const gz = await get('gzip');
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.deepEqual(zlib.gunzipSync(gz.body), raw);
+    const plain = await get(null);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.deepEqual(plain.body, raw);
+    const refused = await get('br;q=0, gzip;q=0');
+    assert.equal(refused.headers['content-encoding'], undefined);
+    assert.deepEqual(refused.body, raw);
   });
 });
