@@ -52,6 +52,11 @@ export interface InterpretContext {
   K: PinholeK;
   /** Whether `K` came from the user or EXIF (true) or only a heuristic (false). */
   trustedFocal: boolean;
+  /**
+   * Arrays of width × height to write the depth and mask into instead of new ones (a caller's
+   * reused buffers: their old contents do not matter, every element is written).
+   */
+  into?: { depth: Float32Array; valid: Uint8Array };
 }
 
 /** Extra inputs some families take besides the image (MoGe-2's token budget). */
@@ -117,8 +122,8 @@ export function interpretDepth(
 ): InterpretedDepth {
   const { width, height, K } = ctx;
   const n = width * height;
-  const depth = new Float32Array(n);
-  const valid = new Uint8Array(n);
+  const depth = ctx.into?.depth.length === n ? ctx.into.depth : new Float32Array(n);
+  const valid = ctx.into?.valid.length === n ? ctx.into.valid : new Uint8Array(n);
   const primary = need(outputs, spec.output.primary);
   const base = { depth, valid, width, height, estimatedK: null };
 
@@ -133,7 +138,7 @@ export function interpretDepth(
       let lo = Infinity;
       let hi = -Infinity;
       let count = 0;
-      const bits = new Uint32Array(depth.buffer);
+      const bits = new Uint32Array(depth.buffer, depth.byteOffset, n);
       const hist = beginPositiveQuantile();
       for (let i = 0; i < n; i++) {
         const d = disp[i]!;
@@ -145,7 +150,10 @@ export function interpretDepth(
           if (z < lo) lo = z;
           if (z > hi) hi = z;
           count++;
-        } else depth[i] = NaN;
+        } else {
+          depth[i] = NaN;
+          valid[i] = 0;
+        }
       }
       return {
         ...base,
@@ -157,26 +165,43 @@ export function interpretDepth(
       };
     }
     case 'relative': {
+      // Three passes, two of them read-only: statistics and the median's first radix pass over the
+      // model's output, the median's second pass, then one pass writing the divided depth and mask.
       const rel = plane(primary, spec.output.primary, width, height);
+      const bits = new Uint32Array(rel.buffer, rel.byteOffset, n);
       let lo = Infinity;
       let hi = -Infinity;
       let count = 0;
-      const bits = new Uint32Array(depth.buffer);
       const hist = beginPositiveQuantile();
       for (let i = 0; i < n; i++) {
         const d = rel[i]!;
         if (d > 0 && d < Infinity) {
-          depth[i] = d;
-          valid[i] = 1;
           hist[positiveKeyHigh(bits[i]!)]!++;
           if (d < lo) lo = d;
           if (d > hi) hi = d;
           count++;
-        } else depth[i] = NaN;
+        }
       }
+      // The second pass's key range leaves out what the first did not count (≤ 0, infinite, NaN).
+      const median = count === 0 ? NaN : lo === hi ? lo : endPositiveQuantile(rel, null, count, 0.5);
+      const k = median > 0 ? 1 / median : 1;
+      for (let i = 0; i < n; i++) {
+        const d = rel[i]!;
+        if (d > 0 && d < Infinity) {
+          depth[i] = d * k;
+          valid[i] = 1;
+        } else {
+          depth[i] = NaN;
+          valid[i] = 0;
+        }
+      }
+      const stats: DepthStats =
+        count === 0
+          ? { min: NaN, median: NaN, max: NaN, validFraction: 0, validCount: 0 }
+          : { min: lo * k, median: median > 0 ? 1 : median, max: hi * k, validFraction: count / n, validCount: count };
       return {
         ...base,
-        stats: normaliseMedian(depth, valid, lo, hi, count),
+        stats,
         metric: false,
         scaleSource: 'none',
         meaning: 'relative depth (model output divided by its median); grows with distance; unknown scale and shift',
@@ -190,7 +215,10 @@ export function interpretDepth(
         if (d > 0 && d < maxM) {
           depth[i] = d;
           valid[i] = 1;
-        } else depth[i] = NaN;
+        } else {
+          depth[i] = NaN;
+          valid[i] = 0;
+        }
       }
       return {
         ...base,
@@ -210,7 +238,10 @@ export function interpretDepth(
         if (d > 0 && d < Infinity) {
           depth[i] = d;
           valid[i] = 1;
-        } else depth[i] = NaN;
+        } else {
+          depth[i] = NaN;
+          valid[i] = 0;
+        }
       }
       return {
         ...base,

@@ -6,6 +6,7 @@ export {
   Tensor,
   PROVIDERS,
   checkSignature,
+  sessionConfig,
   type Feeds,
   type ModelSignature,
   type OnnxModelOptions,

@@ -30,6 +30,7 @@ import { ModelPool, RuntimeError, Tensor, type Feeds } from '../../engines/runti
 import type { DepthOutput } from '../common/api/depthContract.js';
 import { AppError } from '../common/errors.js';
 import { writeArtifactFile } from './artifactFile.js';
+import { BufferPool } from './bufferPool.js';
 import { encodeDepthPng16, encodeMaskPng, encodePreviewPng } from './encode.js';
 import { decodeImage, resizeRgb, type RgbImage } from './image.js';
 import { runPose } from './poseJob.js';
@@ -61,6 +62,8 @@ const pool = new ModelPool({
   log: (level, message, fields) => post({ type: 'log', level, message, ...(fields ? { fields } : {}) }),
 });
 const running = new Map<number, AbortController>();
+// The depth path's large arrays (model input, depth map, mask), reused from one request to the next.
+const buffers = new BufferPool();
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') running.get(msg.jobId)?.abort();
@@ -156,7 +159,7 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
   const { width: mw, height: mh } = input;
   const t1 = performance.now();
 
-  const planar = rgbToPlanar(new Float32Array(3 * mw * mh), input.data, mw, mh, spec.preprocess);
+  const planar = rgbToPlanar(buffers.float32(3 * mw * mh), input.data, mw, mh, spec.preprocess);
   const feeds: Feeds = { [imageInputName(spec)]: new Tensor('float32', planar, [1, 3, mh, mw]) };
   for (const [name, v] of Object.entries(extraInputs(spec)))
     feeds[name] = new Tensor('int64', BigInt64Array.of(v.value), []);
@@ -164,14 +167,21 @@ async function inferDepth(src: DepthSource, signal: AbortSignal) {
   const t2 = performance.now();
   const outputs = await model.run(feeds, { signal, outputs: neededOutputs(spec) });
   const t3 = performance.now();
+  buffers.give(planar); // only after a run that finished: a cancelled one may still read it
 
   const trusted = resolved.source !== 'heuristic';
   const Km = scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, resolved.K, mw / fw, mh / fh);
-  const r = interpretDepth(spec, outputs, { width: mw, height: mh, K: Km, trustedFocal: trusted });
+  const r = interpretDepth(spec, outputs, {
+    width: mw,
+    height: mh,
+    K: Km,
+    trustedFocal: trusted,
+    into: { depth: buffers.float32(mw * mh), valid: buffers.uint8(mw * mh) },
+  });
   const K = r.estimatedK ? scaleIntrinsics({ fx: 0, fy: 0, cx: 0, cy: 0 }, r.estimatedK, fw / mw, fh / mh) : resolved.K;
   const same = mw === fw && mh === fh;
-  const depth = same ? r.depth : new Float32Array(fw * fh);
-  const valid = same ? r.valid : new Uint8Array(fw * fh);
+  const depth = same ? r.depth : buffers.float32(fw * fh);
+  const valid = same ? r.valid : buffers.uint8(fw * fh);
   if (!same) resampleDepth(depth, valid, r.depth, r.valid, mw, mh, fw, fh);
   // NaN marks "no depth" in the map itself (interpretDepth writes it; resampling carries it to
   // invalid pixels by nearest neighbour), so the NPY needs no pass of its own.
@@ -290,6 +300,9 @@ async function runDepth(job: DepthJob, signal: AbortSignal, written: string[]): 
   );
   await Promise.all(tasks);
   const t4 = performance.now();
+  // Every artifact is written: the maps go back for the next request (none of them is in the result).
+  buffers.give(r.depth, r.valid);
+  if (depth !== r.depth) buffers.give(depth, valid);
   return {
     provider: d.provider,
     image: { width: fw, height: fh, format: decoded.original.format, orientation: decoded.original.orientation },

@@ -19,6 +19,7 @@ import { startServer } from '../../main/api/server.js';
 import type { DepthOutput } from '../../main/common/api/depthContract.js';
 import { openCore } from '../../main/core/core.js';
 import { createDepthEngine } from '../../main/engine-host/index.js';
+import { sessionConfig } from '../../engines/runtime/index.js';
 import { installTiny, tinyModelSet } from '../helpers/depthModels.js';
 import { SHARED_DATA } from '../helpers/rgbd.js';
 import { tmpDataDir } from '../helpers/server.js';
@@ -60,9 +61,11 @@ const photo = fs.existsSync(tum)
       .toBuffer();
 
 // Rounds interleave raw, engine and HTTP so machine noise hits all of them alike.
+// The same session options as the engine's (engines/runtime: spinning within a run, stopped at its end).
 const session = await InferenceSession.create(modelFile, {
   executionProviders: ['cpu'],
   graphOptimizationLevel: 'all',
+  extra: sessionConfig(),
 });
 const feed = {
   [inputName]: new Tensor('float32', new Float32Array(3 * width * height).fill(0.5), [1, 3, height, width]),

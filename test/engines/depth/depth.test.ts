@@ -164,6 +164,56 @@ describe('interpretDepth', () => {
     close(r.depth[0]!, 1, 1e-6);
     close(r.depth[7]!, 2, 1e-6);
   });
+  it('written into reused (dirty) buffers, every family gives exactly what fresh arrays give', () => {
+    const cases: [DepthModelSpec, number[]][] = [
+      [spec('inverse_relative'), [1, 2, 4, 0.5, 1, 2, 4, 0]],
+      [spec('relative'), [1, -1, 3, NaN, 0.5, 2, Infinity, 4]],
+      [spec('metric', { max_depth_m: 20 }), [1, 2, 3, 25, 0, -1, NaN, 19.9]],
+      [spec('canonical_metric', { canonical_focal_px: 1000 }), [2, 0, 2, -2, 4, NaN, 4, 4]],
+    ];
+    for (const [sp, data] of cases) {
+      const fresh = interpretDepth(sp, out(data), { width: w, height: h, K, trustedFocal: true });
+      const into = { depth: new Float32Array(w * h).fill(123), valid: new Uint8Array(w * h).fill(1) };
+      const reused = interpretDepth(sp, out(data), { width: w, height: h, K, trustedFocal: true, into });
+      assert.equal(reused.depth, into.depth, `${sp.output.kind}: wrote into the given depth array`);
+      assert.equal(reused.valid, into.valid);
+      assert.deepEqual([...reused.valid], [...fresh.valid], sp.output.kind);
+      assert.deepEqual([...reused.depth], [...fresh.depth], sp.output.kind);
+      assert.deepEqual(reused.stats, fresh.stats, sp.output.kind);
+    }
+    // A relative map with invalid values mixed in: divided by its exact (lower) median.
+    const rnd = mulberry32(7);
+    const W2 = 37;
+    const H2 = 23;
+    const raw = Float32Array.from({ length: W2 * H2 }, (_, i) =>
+      i % 11 === 0 ? [0, -1, NaN, Infinity][i % 4]! : 0.2 + 5 * rnd(),
+    );
+    const sorted = [...raw].filter((v) => v > 0 && v < Infinity).sort((a, b) => a - b);
+    const med = sorted[Math.floor(0.5 * (sorted.length - 1))]!;
+    const rr = interpretDepth(
+      spec('relative'),
+      { predicted_depth: { data: raw, dims: [1, H2, W2] } },
+      { width: W2, height: H2, K, trustedFocal: false },
+    );
+    assert.equal(rr.stats.median, 1);
+    assert.equal(rr.stats.validCount, sorted.length);
+    close(rr.stats.min, sorted[0]! / med, 1e-6, 'min');
+    close(rr.stats.max, sorted.at(-1)! / med, 1e-6, 'max');
+    raw.forEach((v, i) => {
+      if (v > 0 && v < Infinity) close(rr.depth[i]!, Math.fround(v / med), 1e-6, `depth[${i}]`);
+      else assert.ok(Number.isNaN(rr.depth[i]!) && rr.valid[i] === 0, `invalid ${i}`);
+    });
+    // Buffers of another size are not used.
+    const small = { depth: new Float32Array(3), valid: new Uint8Array(3) };
+    const r = interpretDepth(spec('relative'), out([1, 2, 3, 4, 5, 6, 7, 8]), {
+      width: w,
+      height: h,
+      K,
+      trustedFocal: false,
+      into: small,
+    });
+    assert.notEqual(r.depth, small.depth);
+  });
   it('reads a 4-D [1,1,h,w] output and rejects an output of the wrong size', () => {
     const r = interpretDepth(spec('relative'), out([1, 1, 1, 1, 3, 3, 3, 3], [1, 1, h, w]), {
       width: w,
