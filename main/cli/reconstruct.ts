@@ -3,7 +3,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pino from 'pino';
-import { RECON_PRESETS, RECONSTRUCT_JOB_TYPE, type ReconPreset } from '../common/api/reconstructContract.js';
+import {
+  knownScaleOf,
+  RECON_PRESETS,
+  RECONSTRUCT_JOB_TYPE,
+  ReconstructFieldsSchema,
+  type ReconPreset,
+} from '../common/api/reconstructContract.js';
 import { AppError } from '../common/errors.js';
 import type { Core } from '../core/core.js';
 import type { JobRow } from '../db/repos/jobs.js';
@@ -35,6 +41,11 @@ function positive(value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 }
+/** `length_m` → `length`, `rect_corners` → `rect-corners`, `rect_size_m` → `rect-size`: the flags' names. */
+function cliName(field: string): string {
+  return field.replace(/_m$/, '').replace(/_/g, '-');
+}
+
 function frameIndex(value: string): number {
   if (!/^\d{1,6}$/.test(value)) throw new InvalidArgumentError('must be a frame index (0, 1, …)');
   return Number(value);
@@ -54,6 +65,9 @@ interface Options {
   knownFrame?: number;
   knownFrom?: [number, number];
   knownTo?: [number, number];
+  knownRect?: 'a4' | 'letter' | 'card' | 'custom';
+  knownRectCorners?: string;
+  knownRectSize?: string;
   detach?: boolean;
   json?: boolean;
 }
@@ -84,12 +98,40 @@ export function registerReconstructCommand(program: Command, deps: ReconstructCl
     .option('--known-frame <n>', 'frame (photo index, or sampled video frame) holding the known length', frameIndex)
     .option('--known-from <x,y>', 'one end of the known length, pixels', pixel)
     .option('--known-to <x,y>', 'the other end', pixel)
+    .addOption(
+      new Option(
+        '--known-rect <kind>',
+        'instead of a known length: a rectangle of known size in --known-frame (with --known-rect-corners)',
+      ).choices(['a4', 'letter', 'card', 'custom']),
+    )
+    .option('--known-rect-corners <x1,y1,…,x4,y4>', 'its corners: top-left, top-right, bottom-right, bottom-left')
+    .option('--known-rect-size <w,h>', 'width,height in metres of a custom rectangle')
     .option('--detach', 'enqueue the job and print its id (a running server does the work)')
     .option('--json', 'print the result as JSON')
     .action(async (inputs: string[], opts: Options) => {
-      const known = [opts.knownLength, opts.knownFrame, opts.knownFrom, opts.knownTo].filter((x) => x !== undefined);
-      if (known.length !== 0 && known.length !== 4)
-        throw new CliError('give --known-length, --known-frame, --known-from and --known-to together');
+      // The known length or rectangle goes through the API's own schema: the same rules, the same messages.
+      const str = (v: unknown) => (v === undefined ? undefined : Array.isArray(v) ? v.join(',') : String(v));
+      const known = ReconstructFieldsSchema.safeParse(
+        Object.fromEntries(
+          Object.entries({
+            known_length_m: str(opts.knownLength),
+            known_frame: str(opts.knownFrame),
+            known_from: str(opts.knownFrom),
+            known_to: str(opts.knownTo),
+            known_rect: opts.knownRect,
+            known_rect_corners: opts.knownRectCorners,
+            known_rect_size_m: opts.knownRectSize,
+          }).filter(([, v]) => v !== undefined),
+        ),
+      );
+      if (!known.success) {
+        const message = known.error.issues[0]?.message ?? 'invalid known length or rectangle';
+        throw new CliError(
+          message.replace(/\bknown_(\w+)/g, (_, w: string) => `--known-${cliName(w)}`),
+          2,
+        );
+      }
+      const knownScale = knownScaleOf(known.data);
       const video = inputs.length === 1 && !IMAGE_EXT.test(inputs[0]!);
       const files = inputs.map((f, i) => {
         try {
@@ -121,10 +163,7 @@ export function registerReconstructCommand(program: Command, deps: ReconstructCl
             preset: opts.preset,
             model: opts.model,
             intrinsics: opts.focalPx !== undefined ? { focalPx: opts.focalPx } : undefined,
-            knownLength:
-              known.length === 4
-                ? { frame: opts.knownFrame!, from: opts.knownFrom!, to: opts.knownTo!, length_m: opts.knownLength! }
-                : null,
+            knownScale,
             ownerKeyId: null,
           });
         } catch (e) {

@@ -6,6 +6,7 @@ import type { ModelSignature, Provider } from '../../engines/runtime/index.js';
 import type { FrameStatus } from '../../engines/pose/index.js';
 import type { DepthOutput } from '../common/api/depthContract.js';
 import type { PoseOutput } from '../common/api/poseContract.js';
+import type { KnownScale } from '../common/api/reconstructContract.js';
 
 /** Messages between the core's main thread and the inference worker (structured clone + transfer). */
 
@@ -171,14 +172,19 @@ export interface ReconJob {
   model: { id: string; file: string; signature: ModelSignature; spec: DepthModelSpec; family: string };
   intrinsics: ExplicitIntrinsics | undefined;
   /** A known distance between two pixels of one input frame (full-size pixels) fixes the scale. */
-  knownLength: { frame: number; from: [number, number]; to: [number, number]; lengthM: number } | null;
+  /** A known length, or a rectangle's edges and diagonals, in one frame: fixes the scale. */
+  knownScale: KnownScale | null;
   limits: { maxPixels: number; maxBytes: number };
   tmpDir: string;
 }
 
 export interface ReconJobResult {
   pose: PoseJobResult;
-  scale: { kind: 'metric' | 'relative'; source: 'metric_model' | 'known_length' | 'none'; note: string };
+  scale: {
+    kind: 'metric' | 'relative';
+    source: 'metric_model' | 'known_length' | 'known_rectangle' | 'none';
+    note: string;
+  };
   frames: { total: number; keyframes: number; posed: number; fused: number };
   keyframes: number[];
   points: number;

@@ -22,6 +22,7 @@ import { AppError } from '../common/errors.js';
 import { writeArtifactFile } from './artifactFile.js';
 import { solvePoses, writePoseResult, type SolvedPoses } from './poseJob.js';
 import type { PoseJob, ReconJob, ReconJobResult, WrittenArtifact } from './protocol.js';
+import type { KnownScale } from '../common/api/reconstructContract.js';
 
 /** A depth map at the size of the image given, from the job's model. */
 export interface KeyframeDepth {
@@ -110,7 +111,7 @@ export async function runReconstruct(
   const medianDepth = obs.map((o) => median(o.z));
 
   // 2. Keyframes.
-  const forced = job.knownLength ? knownFrameIndex(job, solved) : -1;
+  const forced = job.knownScale ? knownFrameIndex(job, solved) : -1;
   const keyframes = selectKeyframes(solved, sharpness, medianDepth, job.preset.maxKeyframes, forced);
   if (keyframes.length < 1)
     throw new AppError('reconstruction_failed', 'no keyframe has enough reconstructed points to fit depth to', {
@@ -194,29 +195,39 @@ export async function runReconstruct(
   const cams = sfm.cameras.map((c) =>
     c ? { R: c.R, t: Float64Array.from(c.t, (v) => v * (metric ? worldScale : 1)) } : null,
   );
-  if (job.knownLength) {
-    const kl = job.knownLength;
+  if (job.knownScale) {
+    const ks = job.knownScale;
     const i = keyframes.indexOf(forced);
-    const factor =
-      i >= 0 && depths[i]!.length ? knownLengthFactor(kl, depths[i]!, valids[i]!, W, H, K, frames.full) : null;
-    if (factor === null)
+    const known =
+      i >= 0 && depths[i]!.length ? knownScaleFactor(ks, depths[i]!, valids[i]!, W, H, K, frames.full) : null;
+    if (known === null)
       throw new AppError(
         'reconstruction_failed',
-        'the known length could not be measured: no depth at its end points in that frame',
+        ks.kind === 'length'
+          ? 'the known length could not be measured: no depth at its end points in that frame'
+          : 'the rectangle could not be measured: no depth at enough of its corners in that frame',
         {
-          details: { reason: 'known_length_unmeasurable', frame: kl.frame },
+          details: {
+            reason: ks.kind === 'length' ? 'known_length_unmeasurable' : 'known_rectangle_unmeasurable',
+            frame: ks.frame,
+          },
         },
       );
+    const { factor, spread, used: measured } = known;
     worldScale = metric ? worldScale * factor : factor;
     for (const c of cams) if (c) for (let k = 0; k < 3; k++) c.t[k] = c.t[k]! * factor;
     for (const { i } of used) {
       const d = depths[i]!;
       for (let k = 0; k < d.length; k++) d[k] = d[k]! * factor;
     }
+    const agreement =
+      ks.kind === 'rectangle'
+        ? `; its ${measured} edges and diagonals agree within ±${(spread * 100).toFixed(1)} % (relative depth keeps the frame's perspective only approximately)`
+        : '';
     scale = {
       kind: 'metric',
-      source: 'known_length',
-      note: `metres, from the known length of ${kl.lengthM} m in frame ${kl.frame}${metric ? ' (overriding the metric model, which was off by ' + ((1 / factor - 1) * 100).toFixed(1) + ' %)' : ''}`,
+      source: ks.kind === 'length' ? 'known_length' : 'known_rectangle',
+      note: `metres, from ${ks.label} in frame ${ks.frame}${agreement}${metric ? ' (overriding the metric model, which was off by ' + ((1 / factor - 1) * 100).toFixed(1) + ' %)' : ''}`,
     };
   }
   const isMetric = scale.kind === 'metric';
@@ -426,10 +437,10 @@ function rotationDeg(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return (Math.acos(Math.min(1, Math.max(-1, (tr - 1) / 2))) * 180) / Math.PI;
 }
 
-/** The frame index (in the sampled sequence) the known length refers to. */
+/** The frame index (in the sampled sequence) the known length or rectangle refers to. */
 function knownFrameIndex(job: ReconJob, solved: SolvedPoses): number {
   const F = solved.frames.sink.names.length;
-  const f = job.knownLength!.frame;
+  const f = job.knownScale!.frame;
   if (!(Number.isInteger(f) && f >= 0 && f < F))
     throw new AppError(
       'validation_failed',
@@ -439,9 +450,13 @@ function knownFrameIndex(job: ReconJob, solved: SolvedPoses): number {
       },
     );
   if (!solved.sfm.cameras[f])
-    throw new AppError('reconstruction_failed', `frame ${f}, which holds the known length, could not be posed`, {
-      details: { reason: 'known_frame_not_posed' },
-    });
+    throw new AppError(
+      'reconstruction_failed',
+      `frame ${f}, which holds the known ${job.knownScale!.kind}, could not be posed`,
+      {
+        details: { reason: 'known_frame_not_posed' },
+      },
+    );
   return f;
 }
 
@@ -484,22 +499,26 @@ function fitToPoints(depth: Float32Array, inverse: boolean, W: number, H: number
   return fit.ok ? fit : null;
 }
 
-/** Metres per world unit from a known length between two pixels (full size) of one keyframe. */
-function knownLengthFactor(
-  kl: NonNullable<ReconJob['knownLength']>,
+/**
+ * Metres per world unit from segments of known length between pixels (full size) of one keyframe:
+ * each end lifted to 3-D with the median valid depth of its 5 × 5 window (robust at edges), the
+ * factor the median of known / measured over the segments that could be measured. A rectangle
+ * needs at least four of its six (edges and diagonals); `spread` is their largest deviation from it.
+ */
+function knownScaleFactor(
+  ks: KnownScale,
   depth: Float32Array,
   valid: Uint8Array,
   W: number,
   H: number,
   K: Intrinsics,
   full: { width: number; height: number },
-): number | null {
+): { factor: number; spread: number; used: number } | null {
   const sx = W / full.width;
   const sy = H / full.height;
   const point = ([u, v]: [number, number]) => {
     const x = Math.min(W - 1, Math.max(0, Math.floor(u * sx)));
     const y = Math.min(H - 1, Math.max(0, Math.floor(v * sy)));
-    // The median of the valid depths in a 5×5 window: robust at edges.
     const zs: number[] = [];
     for (let dy = -2; dy <= 2; dy++)
       for (let dx = -2; dx <= 2; dx++) {
@@ -513,11 +532,18 @@ function knownLengthFactor(
     const z = median(zs);
     return [((u * sx - K.cx) / K.fx) * z, ((v * sy - K.cy) / K.fy) * z, z];
   };
-  const a = point(kl.from);
-  const b = point(kl.to);
-  if (!a || !b) return null;
-  const d = Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
-  return d > 0 ? kl.lengthM / d : null;
+  const ratios: number[] = [];
+  for (const seg of ks.segments) {
+    const a = point(seg.from);
+    const b = point(seg.to);
+    if (!a || !b) continue;
+    const d = Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+    if (d > 0) ratios.push(seg.length_m / d);
+  }
+  if (ratios.length === 0 || (ks.kind === 'rectangle' && ratios.length < 4)) return null;
+  const factor = median(ratios);
+  const spread = Math.max(...ratios.map((r) => Math.abs(r / factor - 1)));
+  return { factor, spread, used: ratios.length };
 }
 
 function bounds(p: Float32Array, n: number): ReconJobResult['bounds'] {

@@ -25,6 +25,7 @@ import type { ArtifactStore } from '../storage/artifactStore.js';
 import type { DepthService } from './depthService.js';
 import { InferenceHost } from './inferenceHost.js';
 import type { ReconJob, ReconJobResult, WorkerConfig, WrittenArtifact } from './protocol.js';
+import type { KnownScale } from '../common/api/reconstructContract.js';
 
 type Result = z.output<typeof ReconstructResultSchema>;
 
@@ -36,7 +37,9 @@ export interface ReconstructInput extends StoredInput {
   preset: ReconPreset;
   model: string | null;
   intrinsics: ExplicitIntrinsics | null;
-  known_length: { frame: number; from: [number, number]; to: [number, number]; length_m: number } | null;
+  known_scale: KnownScale | null;
+  /** Inputs stored before `known_scale` existed. */
+  known_length?: { frame: number; from: [number, number]; to: [number, number]; length_m: number } | null;
 }
 
 export interface ReconstructRequest {
@@ -44,7 +47,7 @@ export interface ReconstructRequest {
   preset: ReconPreset;
   model?: string | undefined;
   intrinsics?: ExplicitIntrinsics | undefined;
-  knownLength?: ReconstructInput['known_length'];
+  knownScale?: KnownScale | null;
   webhookUrl?: string | undefined;
   ownerKeyId: ApiKeyId | null;
 }
@@ -124,7 +127,7 @@ export class ReconstructService {
         preset: req.preset,
         model: req.model ?? null,
         intrinsics: req.intrinsics ?? null,
-        known_length: req.knownLength ?? null,
+        known_scale: req.knownScale ?? null,
       };
       return this.deps.jobs.enqueue(RECONSTRUCT_JOB_TYPE, input, {
         ownerKeyId: req.ownerKeyId,
@@ -169,6 +172,16 @@ export class ReconstructService {
     const { entry, file } = this.deps.depth.modelFor(input.model ?? undefined, 'a reconstruction needs depth');
     const preset = RECON_PRESET_TABLE[input.preset];
     const kl = input.known_length;
+    const knownScale: KnownScale | null =
+      input.known_scale ??
+      (kl
+        ? {
+            kind: 'length',
+            frame: kl.frame,
+            label: `the known length of ${kl.length_m} m`,
+            segments: [{ from: kl.from, to: kl.to, length_m: kl.length_m }],
+          }
+        : null);
     const job: Omit<ReconJob, 'type' | 'jobId'> = {
       input:
         input.kind === 'video'
@@ -186,7 +199,7 @@ export class ReconstructService {
         family: entry.family,
       },
       intrinsics: input.intrinsics ?? undefined,
-      knownLength: kl ? { frame: kl.frame, from: kl.from, to: kl.to, lengthM: kl.length_m } : null,
+      knownScale,
       limits: { maxPixels: RECON_MAX_PIXELS, maxBytes: RECON_MAX_UPLOAD_BYTES },
       tmpDir: ctx.tmpDir,
     };

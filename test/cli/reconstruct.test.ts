@@ -25,8 +25,46 @@ describe('spatialforge reconstruct', () => {
     assert.equal(noModel.code, 1);
     assert.match(noModel.err, /no depth model is installed.*models pull/);
     const half = cli(['reconstruct', file, '--known-length', '1'], env);
-    assert.equal(half.code, 1);
+    assert.equal(half.code, 2, 'a usage error');
     assert.match(half.err, /--known-length, --known-frame, --known-from and --known-to together/);
+    const rect = cli(['reconstruct', file, '--known-rect', 'a4', '--known-frame', '0'], env);
+    assert.equal(rect.code, 2);
+    assert.match(rect.err, /--known-rect, --known-rect-corners and --known-frame together/);
+    const corners = cli(
+      ['reconstruct', file, '--known-rect', 'card', '--known-frame', '0', '--known-rect-corners', '1,2,3'],
+      env,
+    );
+    assert.equal(corners.code, 2);
+    assert.match(corners.err, /--known-rect-corners must be "x1,y1,x2,y2,x3,y3,x4,y4"/);
+    const custom = cli(
+      ['reconstruct', file, '--known-rect', 'custom', '--known-frame', '0', '--known-rect-corners', '1,1,9,1,9,9,1,9'],
+      env,
+    );
+    assert.equal(custom.code, 2);
+    assert.match(custom.err, /--known-rect custom needs --known-rect-size/);
+    const both = cli(
+      [
+        'reconstruct',
+        file,
+        '--known-rect',
+        'a4',
+        '--known-rect-corners',
+        '1,1,9,1,9,9,1,9',
+        '--known-frame',
+        '0',
+        '--known-length',
+        '1',
+      ],
+      env,
+    );
+    assert.equal(both.code, 2);
+    assert.match(both.err, /either a known length or a known rectangle/);
+    const rectOk = cli(
+      ['reconstruct', file, '--known-rect', 'a4', '--known-frame', '0', '--known-rect-corners', '1,1,9,1,9,9,1,9'],
+      env,
+    );
+    assert.equal(rectOk.code, 1, 'valid rectangle options get as far as the missing model');
+    assert.match(rectOk.err, /no depth model is installed/);
     const preset = cli(['reconstruct', file, '--preset', 'ultra'], env);
     assert.notEqual(preset.code, 0);
     assert.match(preset.err, /Allowed choices are draft, standard, high/);

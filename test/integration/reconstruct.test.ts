@@ -56,7 +56,7 @@ interface Job {
   attempts: number;
   error: { code: string; message: string } | null;
   result: {
-    scale: { kind: string; source: string };
+    scale: { kind: string; source: string; note: string };
     frames: { total: number; keyframes: number; posed: number; fused: number };
     points: number;
     mesh: { vertices: number; faces: number };
@@ -272,6 +272,74 @@ describe('POST /v1/reconstruct (a job)', { skip }, () => {
     await fetch(`${s.url}/healthz`).catch(() => undefined);
   });
 
+  it('a reference rectangle in one frame makes the result metric too (known_rect)', async () => {
+    // A 0.8 × 0.6 m rectangle on the floor (z = 0) in front of camera 0, its corners projected into frame 0.
+    const cam = CAMS[0]!;
+    const depth0 = renderRoomDepth(K, W, H, cam);
+    const toWorld = (x: number, y: number): [number, number, number] => {
+      const z = depth0[Math.floor(y) * W + Math.floor(x)]!;
+      const c = [((x - K.cx) / K.fx) * z - cam.t[0]!, ((y - K.cy) / K.fy) * z - cam.t[1]!, z - cam.t[2]!];
+      return [0, 1, 2].map((i) => cam.R[i]! * c[0]! + cam.R[3 + i]! * c[1]! + cam.R[6 + i]! * c[2]!) as [
+        number,
+        number,
+        number,
+      ];
+    };
+    const centreW = toWorld(160.5, 205.5);
+    assert.ok(Math.abs(centreW[2]) < 0.01, `the image centre-bottom sees the floor (z ${centreW[2]})`);
+    const [w, h] = [0.8, 0.6];
+    const corners = [
+      [-w / 2, h / 2],
+      [w / 2, h / 2],
+      [w / 2, -h / 2],
+      [-w / 2, -h / 2],
+    ].map(([dx, dy]) => {
+      const X = [centreW[0] + dx!, centreW[1] + dy!, 0];
+      const c = [0, 1, 2].map(
+        (i) => cam.R[3 * i]! * X[0]! + cam.R[3 * i + 1]! * X[1]! + cam.R[3 * i + 2]! * X[2]! + cam.t[i]!,
+      );
+      const px = [K.fx * (c[0]! / c[2]!) + K.cx, K.fy * (c[1]! / c[2]!) + K.cy];
+      assert.ok(px[0]! > 5 && px[0]! < W - 5 && px[1]! > 5 && px[1]! < H - 5, `corner in view: ${px}`);
+      const seen = depth0[Math.floor(px[1]!) * W + Math.floor(px[0]!)]!;
+      assert.ok(Math.abs(seen - c[2]!) < 0.05, `corner on the visible floor (${seen} vs ${c[2]})`);
+      return px.map((v) => v.toFixed(2)).join(',');
+    });
+
+    const r = await submit({
+      preset: 'draft',
+      focal_px: String(F),
+      known_frame: '0',
+      known_rect: 'custom',
+      known_rect_size_m: `${w},${h}`,
+      known_rect_corners: corners.join(','),
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const job = await waitEnd(r.body.id);
+    assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
+    const res = job.result!;
+    assert.deepEqual(res.scale, { ...res.scale, kind: 'metric', source: 'known_rectangle' });
+    assert.match(res.scale.note, /0\.8 × 0\.6 m rectangle in frame 0; its [4-6] edges and diagonals agree/);
+    // The scale the rectangle gave, checked against the true camera path (a similarity fit).
+    const est: number[][] = [];
+    const tru: number[][] = [];
+    for (const c of res.cameras) {
+      if (!c.cam_from_world) continue;
+      est.push(centre(c.cam_from_world.R, c.cam_from_world.t));
+      tru.push(centre(CAMS[c.index]!.R, CAMS[c.index]!.t));
+    }
+    const spanOf = (ps: number[][]) => {
+      let m = 0;
+      for (const a of ps) for (const b of ps) m = Math.max(m, Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!));
+      return m;
+    };
+    const ratio = spanOf(est) / spanOf(tru);
+    console.log(
+      `reconstruction with a reference rectangle: camera path span ×${ratio.toFixed(3)} of the truth; ${res.scale.note}`,
+    );
+    assert.ok(Math.abs(ratio - 1) < 0.2, `metric from the rectangle: path span ratio ${ratio}`);
+    await fetch(`${s.url}/healthz`).catch(() => undefined);
+  });
+
   it('cancel stops a running reconstruction within two seconds and removes its files', async () => {
     const r = await submit({ preset: 'draft' });
     assert.equal(r.status, 202);
@@ -315,9 +383,26 @@ describe('POST /v1/reconstruct (a job)', { skip }, () => {
       assert.equal(r.body.error?.code, code, what);
       if (reason) assert.equal(r.body.error?.details?.reason, reason, what);
     }
-    const half = await submit({ known_length_m: '1' });
-    assert.equal(half.status, 400);
-    assert.equal(half.body.error?.code, 'validation_failed');
+    for (const fields of [
+      { known_length_m: '1' },
+      { known_frame: '0' },
+      { known_rect: 'a4', known_frame: '0' },
+      { known_rect: 'custom', known_frame: '0', known_rect_corners: '1,1,9,1,9,9,1,9' },
+      { known_rect: 'a4', known_frame: '0', known_rect_corners: '1,1,9,1,9' },
+      { known_rect: 'a4', known_frame: '0', known_rect_corners: '1,1,9,1,9,9,1,9', known_rect_size_m: '1,2' },
+      {
+        known_rect: 'a4',
+        known_frame: '0',
+        known_rect_corners: '1,1,9,1,9,9,1,9',
+        known_length_m: '1',
+        known_from: '1,1',
+        known_to: '2,2',
+      },
+    ]) {
+      const half = await submit(fields);
+      assert.equal(half.status, 400, JSON.stringify(fields));
+      assert.equal(half.body.error?.code, 'validation_failed', JSON.stringify(fields));
+    }
     const preset = await submit({ preset: 'ultra' });
     assert.equal(preset.status, 400);
     const model = await submit({ model: 'no-such-model' });

@@ -241,7 +241,8 @@ if (CASES.includes('1080p')) {
 
 if (CASES.includes('temple')) {
   const dir = path.join(SHARED_DATA, 'middlebury-mview-templeRing');
-  const gt = readMiddleburyPar(path.join(dir, 'templeR_par.txt'));
+  // The parameter file lists the whole ring; the data folder ships 19 of its photos.
+  const gt = readMiddleburyPar(path.join(dir, 'templeR_par.txt')).filter((g) => fs.existsSync(path.join(dir, g.name)));
   const files = gt.map((g) => ({ field: 'images', file: path.join(dir, g.name) }));
   const o = await reconstruct(files, { preset: 'standard', focal_px: String(gt[0]!.K[0]) });
   if (o.status !== 'succeeded') console.log(`\ntempleRing: ${o.status} ${JSON.stringify(o.error)}`);

@@ -1,4 +1,5 @@
 import type { ReconstructService } from '../../engine-host/reconService.js';
+import { knownScaleOf } from '../../common/api/reconstructContract.js';
 import { jobView } from '../../jobs/view.js';
 import type { Handlers } from '../routes.js';
 
@@ -15,13 +16,7 @@ export function reconstructHandlers(recon: ReconstructService): Pick<Handlers, '
             : body.focal_px !== undefined
               ? { focalPx: body.focal_px }
               : undefined,
-        knownLength:
-          body.known_length_m !== undefined &&
-          body.known_frame !== undefined &&
-          body.known_from !== undefined &&
-          body.known_to !== undefined
-            ? { frame: body.known_frame, from: body.known_from, to: body.known_to, length_m: body.known_length_m }
-            : null,
+        knownScale: knownScaleOf(body),
         webhookUrl: body.webhook_url,
         ownerKeyId: principal?.kind === 'api_key' ? principal.keyId : null,
       });

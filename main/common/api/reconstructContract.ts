@@ -3,6 +3,7 @@ import { ArtifactRefSchema } from './depthContract.js';
 import { endpoint } from './endpoint.js';
 import { checkIntrinsicsFields, positiveNumber } from './fields.js';
 import { JobSchema } from './jobsContract.js';
+import { REFERENCE_OBJECTS } from './measureContract.js';
 
 export const RECONSTRUCT_JOB_TYPE = 'reconstruct.run';
 export const RECON_PRESETS = ['draft', 'standard', 'high'] as const;
@@ -77,15 +78,115 @@ export const ReconstructFieldsSchema = z
       ),
     known_from: pixel('known_from').optional().describe('"x,y": one end of the known length, full-size pixels.'),
     known_to: pixel('known_to').optional().describe('"x,y": the other end.'),
+    known_rect: z
+      .enum(['a4', 'letter', 'card', 'custom'])
+      .optional()
+      .describe(
+        'Instead of a known length: a rectangle of known size seen in frame `known_frame` — a4, letter, card (ID-1) or custom (give known_rect_size_m) — whose corners are `known_rect_corners`. Makes the result metric.',
+      ),
+    known_rect_corners: z
+      .string()
+      .transform((s, ctx) => {
+        const v = s
+          .split(/[\s,;]+/)
+          .filter(Boolean)
+          .map(Number);
+        if (v.length !== 8 || v.some((x) => !Number.isFinite(x))) {
+          ctx.addIssue({ code: 'custom', message: 'known_rect_corners must be "x1,y1,x2,y2,x3,y3,x4,y4" in pixels' });
+          return z.NEVER;
+        }
+        return [0, 2, 4, 6].map((i) => [v[i]!, v[i + 1]!] as [number, number]);
+      })
+      .optional()
+      .describe(
+        'The rectangle\'s corners "x1,y1,…,x4,y4", full-size pixels, in order top-left, top-right, bottom-right, bottom-left (its width along the first edge).',
+      ),
+    known_rect_size_m: z
+      .string()
+      .transform((s, ctx) => {
+        const v = s
+          .split(/[\s,;]+/)
+          .filter(Boolean)
+          .map(Number);
+        if (v.length !== 2 || v.some((x) => !(Number.isFinite(x) && x > 0))) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'known_rect_size_m must be "width,height" in metres, both positive',
+          });
+          return z.NEVER;
+        }
+        return v as [number, number];
+      })
+      .optional()
+      .describe('A custom rectangle\'s "width,height" in metres.'),
     webhook_url: z.url().max(2000).optional().describe('Receives a signed POST when the job ends (see /v1/jobs).'),
   })
   .strict()
   .superRefine(checkIntrinsicsFields)
   .superRefine((v, ctx) => {
-    const known = [v.known_length_m, v.known_frame, v.known_from, v.known_to].filter((x) => x !== undefined).length;
-    if (known !== 0 && known !== 4)
-      ctx.addIssue({ code: 'custom', message: 'give known_length_m, known_frame, known_from and known_to together' });
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+    const length = [v.known_length_m, v.known_from, v.known_to].filter((x) => x !== undefined).length;
+    const rect = v.known_rect !== undefined || v.known_rect_corners !== undefined;
+    if (length !== 0 && rect) issue('give either a known length or a known rectangle, not both');
+    else if (length !== 0 && (length !== 3 || v.known_frame === undefined))
+      issue('give known_length_m, known_frame, known_from and known_to together');
+    else if (rect) {
+      if (!v.known_rect || !v.known_rect_corners || v.known_frame === undefined)
+        issue('give known_rect, known_rect_corners and known_frame together');
+      if (v.known_rect === 'custom' && !v.known_rect_size_m) issue('known_rect custom needs known_rect_size_m');
+    } else if (length === 0 && v.known_frame !== undefined)
+      issue('known_frame needs a known length or a known rectangle');
+    if (v.known_rect_size_m && v.known_rect !== 'custom') issue('known_rect_size_m is only for known_rect custom');
   });
+
+export type ReconstructFields = z.output<typeof ReconstructFieldsSchema>;
+
+/**
+ * The known size that fixes a reconstruction's scale, as stored with the job: pixel segments of
+ * known length in one frame — one for a known length; a rectangle's four edges and two diagonals.
+ */
+export interface KnownScale {
+  kind: 'length' | 'rectangle';
+  frame: number;
+  /** For notes: "the known length of 1.2 m", "the A4 sheet (210 × 297 mm)". */
+  label: string;
+  segments: { from: [number, number]; to: [number, number]; length_m: number }[];
+}
+
+/** The known length or rectangle of validated fields, or null. */
+export function knownScaleOf(v: ReconstructFields): KnownScale | null {
+  if (v.known_frame === undefined) return null;
+  if (v.known_length_m !== undefined && v.known_from && v.known_to)
+    return {
+      kind: 'length',
+      frame: v.known_frame,
+      label: `the known length of ${v.known_length_m} m`,
+      segments: [{ from: v.known_from, to: v.known_to, length_m: v.known_length_m }],
+    };
+  if (!v.known_rect || !v.known_rect_corners) return null;
+  const [w, h] =
+    v.known_rect === 'custom'
+      ? v.known_rect_size_m!
+      : [REFERENCE_OBJECTS[v.known_rect].widthM, REFERENCE_OBJECTS[v.known_rect].heightM];
+  const [tl, tr, br, bl] = v.known_rect_corners as [number, number][];
+  const diagonal = Math.hypot(w, h);
+  return {
+    kind: 'rectangle',
+    frame: v.known_frame,
+    label:
+      v.known_rect === 'custom'
+        ? `the ${w} × ${h} m rectangle`
+        : `the ${REFERENCE_OBJECTS[v.known_rect].label.replace(/:.*$/, '')}`,
+    segments: [
+      { from: tl!, to: tr!, length_m: w },
+      { from: bl!, to: br!, length_m: w },
+      { from: tl!, to: bl!, length_m: h },
+      { from: tr!, to: br!, length_m: h },
+      { from: tl!, to: br!, length_m: diagonal },
+      { from: tr!, to: bl!, length_m: diagonal },
+    ],
+  };
+}
 
 const Vec3 = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -94,7 +195,7 @@ export const ReconstructResultSchema = z
     preset: z.enum(RECON_PRESETS),
     scale: z.object({
       kind: z.enum(['metric', 'relative']),
-      source: z.enum(['metric_model', 'known_length', 'none']),
+      source: z.enum(['metric_model', 'known_length', 'known_rectangle', 'none']),
       note: z.string(),
     }),
     frames: z.object({
@@ -142,7 +243,7 @@ export const reconstructEndpoints = {
     path: '/v1/reconstruct',
     tag: 'reconstruct',
     summary: 'Start a reconstruction: a video or photos → coloured point cloud and mesh (a job)',
-    description: `Upload one \`video\` or several \`images\`; answers **202** with the job (type \`${RECONSTRUCT_JOB_TYPE}\`) and \`Location: /v1/jobs/{id}\`. Follow it with GET /v1/jobs/{id} or its Server-Sent Events; its stages are ${RECON_STAGES.join(' → ')}. Pipeline: frames → camera poses (the pose engine) → sharp keyframes with parallax → depth per keyframe (the depth model; a relative model is fitted to the reconstructed points per frame, a metric one fixes the scale) → edge and multi-view-consistency filtering → TSDF fusion → a coloured point cloud and a marching-cubes mesh (binary PLY) plus the COLMAP text model. On success the job's \`result\` is a ReconstructResult. The scale is metric with a metric depth model or a known length (known_* fields), else relative (said in \`scale\`). The upload is stored with the job until it ends, so a restart resumes it.`,
+    description: `Upload one \`video\` or several \`images\`; answers **202** with the job (type \`${RECONSTRUCT_JOB_TYPE}\`) and \`Location: /v1/jobs/{id}\`. Follow it with GET /v1/jobs/{id} or its Server-Sent Events; its stages are ${RECON_STAGES.join(' → ')}. Pipeline: frames → camera poses (the pose engine) → sharp keyframes with parallax → depth per keyframe (the depth model; a relative model is fitted to the reconstructed points per frame, a metric one fixes the scale) → edge and multi-view-consistency filtering → TSDF fusion → a coloured point cloud and a marching-cubes mesh (binary PLY) plus the COLMAP text model. On success the job's \`result\` is a ReconstructResult. The scale is metric with a metric depth model, a known length or a reference rectangle of known size in one frame (known_* fields), else relative (said in \`scale\`). The upload is stored with the job until it ends, so a restart resumes it.`,
     auth: 'key',
     upload: {
       file: 'video',
