@@ -85,12 +85,14 @@ function Workbench() {
       <main className="content" data-testid={`workspace-${workspace}`}>
         {notice && (
           <p className="notice-bar" role="status" data-testid="notice">
-            {notice}
-            {noticeAction && (
-              <button type="button" className="link-button" onClick={noticeAction.run}>
-                {noticeAction.label}
-              </button>
-            )}
+            <span className="notice-text">
+              {notice}
+              {noticeAction && (
+                <button type="button" className="link-button notice-action" onClick={noticeAction.run}>
+                  {noticeAction.label}
+                </button>
+              )}
+            </span>
             <button type="button" className="link-button" onClick={() => appStore.getState().setNotice(null)}>
               Dismiss
             </button>

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { rendererDir } from '../../main/paths.js';
 import { installTiny, tinyModelSet } from '../helpers/depthModels.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchBrowser, measureFps, openApp, skipWithoutChromium, syntheticPly } from './browser.js';
+import { launchBrowser, measureFps, openApp, screenshot, skipWithoutChromium, syntheticPly } from './browser.js';
 
 const W = [0.5, 0.25, 0.125] as const;
 const B = 0.1;
@@ -67,6 +67,7 @@ describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () 
     await readout.filter({ hasText: / m at \(\d+, \d+\)/ }).waitFor();
     const hovered = metres(await readout.textContent());
     assert.ok(Math.abs(hovered - expected) <= 0.0005 + 1e-3 * expected, `hover ${hovered} vs ${expected}`);
+    await screenshot(page, 'depth-result');
 
     // Exports are real links to the artifacts.
     for (const id of ['export-png16', 'export-npy', 'export-ply']) {
@@ -157,6 +158,7 @@ describe('Depth workspace in a real browser', { skip: skipWithoutChromium }, () 
     await ply.click();
     const notice = page.getByTestId('notice').filter({ hasText: /Saved 2\.0 KiB to \/home\/me\/Downloads\// });
     await notice.waitFor();
+    await screenshot(page, 'desktop-saved-export');
     await notice.getByRole('button', { name: 'Show in folder' }).click();
     const calls = await page.evaluate(() => (globalThis as never as { __calls: unknown[][] }).__calls);
     assert.deepEqual(calls, [

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { rendererDir } from '../../main/paths.js';
 import { floorSheetBoxScene, rectCornersW, type V3 } from '../fixtures/scenes.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { launchBrowser, openApp, skipWithoutChromium } from './browser.js';
+import { launchBrowser, openApp, screenshot, skipWithoutChromium } from './browser.js';
 
 const W = 640;
 const H = 480;
@@ -88,6 +88,7 @@ describe('Measure workspace in a real browser', { skip: skipWithoutChromium }, (
       assert.ok(Math.abs(api.distance_m - truth) < 0.02 * truth, `${api.distance_m} vs truth ${truth}`);
     }
     assert.equal(await page.getByTestId('measurement-row').count(), 2);
+    await screenshot(page, 'measure-two-distances');
 
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();

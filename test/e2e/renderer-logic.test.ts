@@ -13,6 +13,7 @@ import {
   robustBounds,
   SEGMENTS_PER_CAMERA,
 } from '../../renderer/src/features/reconstruct/cameraPath.js';
+import { labelOffsets } from '../../renderer/src/features/measure/labels.js';
 import { parseReconstructResult } from '../../renderer/src/features/reconstruct/reconstructResult.js';
 import { decimateCloud, HARDWARE_BUDGET, SOFTWARE_BUDGET } from '../../renderer/src/view3d/decimate.js';
 
@@ -213,4 +214,24 @@ test('formatBytes', () => {
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(99_060_839), '94.5 MiB');
   assert.equal(formatBytes(null), '—');
+});
+
+describe('labelOffsets (measure overlay)', () => {
+  test('labels far apart stay put; overlapping ones move by whole label heights until clear', () => {
+    const box = (x: number, y: number) => ({ x, y, width: 100, height: 20 });
+    assert.deepEqual(labelOffsets([box(0, 100), box(300, 100)]), [0, 0]);
+    const three = [box(0, 100), box(30, 105), box(10, 98)];
+    const dy = labelOffsets(three);
+    assert.equal(dy[0], 0);
+    const ys = three.map((b, i) => b.y + dy[i]!);
+    for (let i = 0; i < 3; i++)
+      for (let j = i + 1; j < 3; j++) {
+        const overlapX = Math.abs(three[i]!.x - three[j]!.x) < 100;
+        assert.ok(!overlapX || Math.abs(ys[i]! - ys[j]!) >= 20, `labels ${i} and ${j} overlap: ${ys}`);
+      }
+    assert.ok(
+      dy.every((d) => Math.abs(d) <= 40),
+      `moved no further than needed: ${dy}`,
+    );
+  });
 });

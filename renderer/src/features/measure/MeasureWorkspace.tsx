@@ -2,6 +2,7 @@ import { REFERENCE_OBJECTS } from '../../../../main/common/api/measureContract.j
 import { appStore, useApp } from '../../app/store.js';
 import { EmptyState, ErrorPanel } from '../../shell/ErrorPanel.js';
 import { openPicker } from '../../shell/openFile.js';
+import { labelOffsets } from './labels.js';
 import {
   formatDistance,
   measurementsCsv,
@@ -36,6 +37,23 @@ export function MeasureWorkspace() {
   const W = m.photo?.width ?? 0;
   const H = m.photo?.height ?? 0;
   const unit = Math.max(W, H) / 100; // overlay sizes scale with the photo, not the screen
+  // Distance labels, moved apart where two segments' midpoints would put them on top of each other.
+  const labels = m.items.map((it) =>
+    it.status === 'done' && it.result
+      ? formatDistance(it.result.distance_m, it.result.sigma_m).text
+      : it.status === 'running'
+        ? '…'
+        : 'error',
+  );
+  const offsets = labelOffsets(
+    m.items.map((it, k) => ({
+      x: (it.from[0] + it.to[0]) / 2,
+      y: (it.from[1] + it.to[1]) / 2 - unit,
+      // An estimate of the rendered text: ~0.6 em per character, 1.2 em per line.
+      width: labels[k]!.length * unit * 2.6 * 0.6,
+      height: unit * 2.6 * 1.2,
+    })),
+  );
   const base = (m.photo?.name ?? 'photo').replace(/\.[^.]+$/, '');
 
   const onClick = (e: React.MouseEvent<SVGSVGElement>) => {
@@ -172,14 +190,9 @@ export function MeasureWorkspace() {
                     />
                   )}
                   {m.line.length === 2 && line(m.line[0]!, m.line[1]!, 'ref-line')}
-                  {m.items.map((it) => {
+                  {m.items.map((it, k) => {
                     const mid: Pt = [(it.from[0] + it.to[0]) / 2, (it.from[1] + it.to[1]) / 2];
-                    const label =
-                      it.status === 'done' && it.result
-                        ? formatDistance(it.result.distance_m, it.result.sigma_m).text
-                        : it.status === 'running'
-                          ? '…'
-                          : 'error';
+                    const label = labels[k]!;
                     return (
                       <g key={it.id} className={`measurement ${it.status}`}>
                         {line(it.from, it.to, 'seg')}
@@ -187,7 +200,7 @@ export function MeasureWorkspace() {
                         {dot(it.to, 'end')}
                         <text
                           x={mid[0]}
-                          y={mid[1] - unit}
+                          y={mid[1] - unit + offsets[k]!}
                           fontSize={unit * 2.6}
                           textAnchor="middle"
                           className="seg-label"

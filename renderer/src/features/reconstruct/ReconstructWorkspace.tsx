@@ -226,8 +226,10 @@ function Summary({ r }: { r: ReconState }) {
               'no mesh'
             )}{' '}
             · {recon.frames.posed} of {recon.frames.total} frames posed, {recon.frames.fused} fused · voxel{' '}
-            {(recon.voxel_size_m * 100).toFixed(1)} cm · preset {recon.preset} ·{' '}
-            {formatDuration(recon.timings_ms.total ?? null)}
+            {recon.scale.kind === 'metric'
+              ? `${(recon.voxel_size_m * 100).toFixed(1)} cm`
+              : `${recon.voxel_size_m.toPrecision(2)} (relative units)`}{' '}
+            · preset {recon.preset} · {formatDuration(recon.timings_ms.total ?? null)}
           </p>
           <p className="small" data-testid="recon-scale">
             Scale: <strong>{recon.scale.kind === 'metric' ? 'metric (metres)' : 'relative (unknown units)'}</strong> —{' '}
