@@ -273,6 +273,16 @@ describe('Poses & 3-D workspace in a real browser', { skip: skipWithoutChromium 
       await page.getByTestId('recon-cancel').click();
       await page.locator('[data-testid="recon-run"][data-phase="canceled"]').waitFor({ timeout: 30_000 });
       assert.equal(s.core.jobs.get(second.id as JobId)?.status, 'canceled');
+
+      // Camera poses only, on the same video: asked for up to 300 frames, it runs as a pose.run job.
+      await page.getByTestId('mode-poses').click();
+      const posed = page.waitForResponse((r) => r.url().endsWith('/v1/pose'));
+      await page.getByTestId('recon-start').click();
+      const poseRes = await posed;
+      assert.equal(poseRes.status(), 202);
+      assert.equal(((await poseRes.json()) as { type: string }).type, 'pose.run');
+      await page.locator('[data-testid="recon-run"][data-phase="done"]').waitFor({ timeout: 180_000 });
+      await page.getByTestId('pose-summary').waitFor();
       assert.deepEqual(errors, []);
       await page.close();
     } finally {

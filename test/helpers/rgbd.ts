@@ -3,7 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 /** The shared real-data folder, seen from the repository root; absent on a bare clone. */
-export const SHARED_DATA = path.resolve('../shared/data');
+/** The project's shared real data: `../shared/data` beside the checkout, or `$SPATIALFORGE_SHARED_DATA`. */
+export const SHARED_DATA = path.resolve(process.env.SPATIALFORGE_SHARED_DATA ?? '../shared/data');
 export const hasSharedData = (sub: string) => fs.existsSync(path.join(SHARED_DATA, sub));
 
 /** A real RGB-D frame: the colour file's bytes (any format we decode) and metric depth (0 = none). */

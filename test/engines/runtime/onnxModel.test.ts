@@ -4,12 +4,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelPool, OnnxModel, RuntimeError, Tensor, type ModelSignature } from '../../../engines/runtime/index.js';
 import { tinyDa2Relative, tinyWrongDtype, tinyWrongInputName, tinyWrongRank } from '../../fixtures/onnx/tinyModels.js';
+import { SHARED_DATA } from '../../helpers/rgbd.js';
 
 const DA2: ModelSignature = {
   inputs: [{ name: 'pixel_values', dtype: 'float32', shape: ['batch_size', 3, 'height', 'width'] }],
   outputs: [{ name: 'predicted_depth', dtype: 'float32', shape: ['batch_size', 'height', 'width'] }],
 };
-const PYDNET_FILE = path.resolve('../shared/data/depth-model-pydnet/pydnet_pp_448x640.onnx');
+const PYDNET_FILE = path.join(SHARED_DATA, 'depth-model-pydnet', 'pydnet_pp_448x640.onnx');
 
 const image = (h: number, w: number, fill = 1) =>
   new Tensor('float32', new Float32Array(3 * h * w).fill(fill), [1, 3, h, w]);

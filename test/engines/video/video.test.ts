@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { VideoError, probeVideo, readFrames, type VideoFrame } from '../../../engines/video/index.js';
+import { SHARED_DATA } from '../../helpers/rgbd.js';
 
 const hasFfmpeg =
   spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0 &&
   spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
 const skip = hasFfmpeg ? false : 'ffmpeg/ffprobe not installed (apt-get install ffmpeg)';
-const DATA = path.resolve(import.meta.dirname, '../../../../shared/data');
+const DATA = SHARED_DATA;
 const REAL = [
   path.join(DATA, 'middlebury-mview-templeRing/templeR_frames_0013-0031.mp4'),
   path.join(DATA, 'tum-fr3-office-sequence-superglue/fr3_office_17frames.mp4'),

@@ -116,7 +116,7 @@ function Options({ r }: { r: ReconState }) {
       <p className="small muted option-note">
         {r.mode === 'reconstruct'
           ? PRESET_INFO[r.preset]
-          : 'Sparse points and camera poses, while you wait (at most 60 frames; a video is sampled at 2 frames a second).'}
+          : 'Sparse points and camera poses: up to 60 photos while you wait, more (up to 1,000) as a job; a video is sampled at 2 frames a second, up to 300 frames.'}
         {r.available === false &&
           ' Dense reconstruction is not available from this core yet (its API has no /v1/reconstruct).'}
       </p>

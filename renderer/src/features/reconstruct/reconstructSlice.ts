@@ -16,6 +16,9 @@ import {
   type ReconstructResult,
 } from './reconstructApi.js';
 
+/** Most frames a video gives to "camera poses only" (2 fps: 2½ minutes); the core runs it as a job. */
+export const VIDEO_POSE_FRAMES = 300;
+
 export type PoseResult = z.output<typeof PoseResultSchema>;
 type Load = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -247,6 +250,9 @@ export const reconSlice: AppSlice<ReconSlice> = (set, get) => {
         if (file) form.append(inputs.kind === 'video' ? 'video' : 'images', file, f.name);
       }
       if (focalPx.trim()) form.append('focal_px', focalPx.trim());
+      // A video of more than 30 s (60 frames at 2 fps) would be refused as a synchronous request:
+      // asking for up to 300 frames makes the core run it as a job, which this view follows anyway.
+      if (mode === 'poses' && inputs.kind === 'video') form.append('max_frames', String(VIDEO_POSE_FRAMES));
       const name = inputs.kind === 'video' ? inputs.files[0]!.name : `${inputs.files.length} photos`;
       try {
         let queued: JobView;
@@ -394,7 +400,7 @@ const UPLOAD_HINTS: Record<string, string> = {
   unsupported_media_type:
     'Use photos (JPEG, PNG, WebP, TIFF, AVIF — convert HEIC to JPEG) or one video ffmpeg reads (MP4 or MOV with H.264 is safest).',
   bad_request: 'A file could not be read: check that none is truncated, and that the photos show one scene.',
-  payload_too_large: 'Use a shorter video or fewer photos (at most 60 frames for camera poses), under 256 MiB in all.',
+  payload_too_large: `Use a shorter video (camera poses sample it at 2 frames a second, at most ${VIDEO_POSE_FRAMES} frames) or fewer photos, under 256 MiB in all.`,
   validation_failed: 'Check the focal length: it must be a positive number of pixels, or empty.',
 };
 
