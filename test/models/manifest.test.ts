@@ -5,9 +5,11 @@ import { describe, test } from 'node:test';
 import { DEPTH_FAMILIES, ManifestSchema, needsResearchMode } from '../../main/common/models.js';
 import { loadManifest, parseManifest, researchModeFromEnv } from '../../main/models/manifest.js';
 import { modelManifestPath, packageRoot } from '../../main/paths.js';
+import { SHARED_DATA } from '../helpers/rgbd.js';
 
 const MANIFEST = path.join(packageRoot(), 'resources', 'models', 'manifest.json');
-const CATALOG = path.resolve(packageRoot(), '..', 'shared', 'models', 'catalog.json');
+// ../shared/models beside the checkout, or beside $SPATIALFORGE_SHARED_DATA (…/shared/data).
+const CATALOG = path.join(path.dirname(SHARED_DATA), 'models', 'catalog.json');
 
 interface CatalogEntry {
   id: string;

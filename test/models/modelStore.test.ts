@@ -8,6 +8,7 @@ import { loadManifest } from '../../main/models/manifest.js';
 import { ModelStore, type ModelEvent } from '../../main/models/modelStore.js';
 import { createModelRepo } from '../../main/db/repos/models.js';
 import { filesUnder, makeBlob, openStore, serveBlob, sha256, testEntry } from './helpers.js';
+import { SHARED_DATA } from '../helpers/rgbd.js';
 
 const BLOB = makeBlob(300_000, 7);
 const SHA = sha256(BLOB);
@@ -395,7 +396,7 @@ describe('ModelStore › import, verify, remove', () => {
 
 describe('ModelStore › the real local PyDNet++ file', () => {
   test('imports with the bundled manifest’s size and SHA-256 (research mode)', async (t) => {
-    const file = path.resolve('..', 'shared', 'data', 'depth-model-pydnet', 'pydnet_pp_448x640.onnx');
+    const file = path.join(SHARED_DATA, 'depth-model-pydnet', 'pydnet_pp_448x640.onnx');
     if (!fs.existsSync(file)) {
       t.skip(`${file} is absent`);
       return;

@@ -40,6 +40,20 @@ const pixel = (what: string) =>
     .regex(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, `${what} must be "x,y" in pixels`)
     .transform((s) => s.split(',').map(Number) as [number, number]);
 
+/** "a,b,c…" (commas, spaces or semicolons) → exactly `count` finite numbers that pass `ok`. */
+const numberList = (count: number, message: string, ok: (x: number) => boolean = () => true) =>
+  z.string().transform((s, ctx) => {
+    const v = s
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (v.length !== count || v.some((x) => !(Number.isFinite(x) && ok(x)))) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return v;
+  });
+
 export const ReconstructFieldsSchema = z
   .object({
     preset: z
@@ -84,39 +98,14 @@ export const ReconstructFieldsSchema = z
       .describe(
         'Instead of a known length: a rectangle of known size seen in frame `known_frame` — a4, letter, card (ID-1) or custom (give known_rect_size_m) — whose corners are `known_rect_corners`. Makes the result metric.',
       ),
-    known_rect_corners: z
-      .string()
-      .transform((s, ctx) => {
-        const v = s
-          .split(/[\s,;]+/)
-          .filter(Boolean)
-          .map(Number);
-        if (v.length !== 8 || v.some((x) => !Number.isFinite(x))) {
-          ctx.addIssue({ code: 'custom', message: 'known_rect_corners must be "x1,y1,x2,y2,x3,y3,x4,y4" in pixels' });
-          return z.NEVER;
-        }
-        return [0, 2, 4, 6].map((i) => [v[i]!, v[i + 1]!] as [number, number]);
-      })
+    known_rect_corners: numberList(8, 'known_rect_corners must be "x1,y1,x2,y2,x3,y3,x4,y4" in pixels')
+      .transform((v) => [0, 2, 4, 6].map((i) => [v[i]!, v[i + 1]!] as [number, number]))
       .optional()
       .describe(
         'The rectangle\'s corners "x1,y1,…,x4,y4", full-size pixels, in order top-left, top-right, bottom-right, bottom-left (its width along the first edge).',
       ),
-    known_rect_size_m: z
-      .string()
-      .transform((s, ctx) => {
-        const v = s
-          .split(/[\s,;]+/)
-          .filter(Boolean)
-          .map(Number);
-        if (v.length !== 2 || v.some((x) => !(Number.isFinite(x) && x > 0))) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'known_rect_size_m must be "width,height" in metres, both positive',
-          });
-          return z.NEVER;
-        }
-        return v as [number, number];
-      })
+    known_rect_size_m: numberList(2, 'known_rect_size_m must be "width,height" in metres, both positive', (x) => x > 0)
+      .transform((v) => v as [number, number])
       .optional()
       .describe('A custom rectangle\'s "width,height" in metres.'),
     webhook_url: z.url().max(2000).optional().describe('Receives a signed POST when the job ends (see /v1/jobs).'),
