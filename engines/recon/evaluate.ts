@@ -16,6 +16,8 @@ export class PointGrid {
   private ny = 0;
   private nz = 0;
   private readonly start: Int32Array;
+  /** The point the last finite {@link nearestDistance} found (overwritten by each query). */
+  readonly nearest = new Float64Array(3);
   /** The points, reordered cell by cell (packed xyz). */
   private readonly sorted: Float32Array;
 
@@ -113,6 +115,7 @@ export class PointGrid {
     const maxRing = Math.max(this.nx, this.ny, this.nz);
     const p = this.sorted;
     let best = Infinity;
+    let bestQ = -1;
     for (let r = 0; r <= maxRing; r++) {
       const zA = cz - r < 0 ? 0 : cz - r;
       const zB = cz + r >= this.nz ? this.nz - 1 : cz + r;
@@ -135,17 +138,27 @@ export class PointGrid {
               const dy = p[3 * q + 1]! - y;
               const dz = p[3 * q + 2]! - z;
               const d2 = dx * dx + dy * dy + dz * dz;
-              if (d2 < best) best = d2;
+              if (d2 < best) {
+                best = d2;
+                bestQ = q;
+              }
             }
           }
         }
       }
       // Cells of ring r + 1 and beyond are at least r·h away from the query.
       const bound = r * h;
-      if (best <= bound * bound) return Math.sqrt(best);
+      if (best <= bound * bound) return this.found(bestQ, best);
       if (bound > maxM) break;
     }
-    return best <= maxM * maxM ? Math.sqrt(best) : Infinity;
+    return best <= maxM * maxM ? this.found(bestQ, best) : Infinity;
+  }
+
+  private found(q: number, d2: number): number {
+    this.nearest[0] = this.sorted[3 * q]!;
+    this.nearest[1] = this.sorted[3 * q + 1]!;
+    this.nearest[2] = this.sorted[3 * q + 2]!;
+    return Math.sqrt(d2);
   }
 }
 

@@ -19,7 +19,16 @@ test('PointGrid › exact nearest distances, also for far queries and clusters',
     let best = Infinity;
     for (let i = 0; i < n; i++)
       best = Math.min(best, Math.hypot(pts[3 * i]! - x, pts[3 * i + 1]! - y, pts[3 * i + 2]! - z));
-    assert.ok(Math.abs(grid.nearestDistance(x, y, z) - best) < 1e-5, `query ${q}`);
+    const d = grid.nearestDistance(x, y, z);
+    assert.ok(Math.abs(d - best) < 1e-5, `query ${q}`);
+    // The point it found is one of the set, at that distance.
+    const [nx, ny, nz] = grid.nearest;
+    assert.ok(Math.abs(Math.hypot(nx! - x, ny! - y, nz! - z) - d) < 1e-5, `nearest point of query ${q}`);
+    let member = false;
+    for (let i = 0; i < n && !member; i++)
+      member =
+        pts[3 * i] === Math.fround(nx!) && pts[3 * i + 1] === Math.fround(ny!) && pts[3 * i + 2] === Math.fround(nz!);
+    assert.ok(member, `query ${q}: the nearest point is in the set`);
   }
   assert.equal(new PointGrid(new Float32Array(0)).nearestDistance(0, 0, 0), Infinity);
 });
