@@ -131,11 +131,7 @@ function alignToTruth(
  * Umeyama fit, repeated. Optimistic by construction — it also fits away some of the shape's error —
  * so it is reported beside, not instead of, the camera-based alignment.
  */
-function refineIcp(
-  points: Float32Array,
-  truth: Float32Array,
-  iterations = 20,
-): { points: Float32Array; scale: number } {
+function refineIcp(points: Float32Array, truth: Float32Array, iterations = 20): { points: Float32Array } {
   const grid = new PointGrid(truth);
   const n = points.length / 3;
   const step = Math.max(1, Math.floor(n / 20000));
