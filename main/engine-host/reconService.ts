@@ -25,7 +25,7 @@ import type { ArtifactStore } from '../storage/artifactStore.js';
 import type { DepthService } from './depthService.js';
 import { InferenceHost } from './inferenceHost.js';
 import type { ReconJob, ReconJobResult, WorkerConfig, WrittenArtifact } from './protocol.js';
-import type { KnownScale } from '../common/api/reconstructContract.js';
+import { knownLength, type KnownScale } from '../common/api/reconstructContract.js';
 
 type Result = z.output<typeof ReconstructResultSchema>;
 
@@ -172,16 +172,7 @@ export class ReconstructService {
     const { entry, file } = this.deps.depth.modelFor(input.model ?? undefined, 'a reconstruction needs depth');
     const preset = RECON_PRESET_TABLE[input.preset];
     const kl = input.known_length;
-    const knownScale: KnownScale | null =
-      input.known_scale ??
-      (kl
-        ? {
-            kind: 'length',
-            frame: kl.frame,
-            label: `the known length of ${kl.length_m} m`,
-            segments: [{ from: kl.from, to: kl.to, length_m: kl.length_m }],
-          }
-        : null);
+    const knownScale = input.known_scale ?? (kl ? knownLength(kl.frame, kl.from, kl.to, kl.length_m) : null);
     const job: Omit<ReconJob, 'type' | 'jobId'> = {
       input:
         input.kind === 'video'

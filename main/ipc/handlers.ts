@@ -40,7 +40,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
       if (!source) throw new IpcError('invalid_url', 'Only artifacts of this app can be saved.');
       const destination = await deps.chooseSavePath(safeFileName(suggestedName));
       if (!destination) return { saved: false, path: null, bytes: 0 };
-      const bytes = await downloadArtifact(source, destination, { coreUrl, token, fetch: deps.fetch ?? fetch });
+      const bytes = await downloadArtifact(source, destination, { token, fetch: deps.fetch ?? fetch });
       saved.add(destination);
       return { saved: true, path: destination, bytes };
     },

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { isArtifactId } from '../common/ids.js';
 
-const ARTIFACT_PATH = /^\/v1\/artifacts\/art_[0-9a-f]{24}$/;
+const ARTIFACTS = '/v1/artifacts/';
 
 /**
  * Resolves an artifact link against the core's origin and accepts it only when it stays there and
@@ -17,7 +18,8 @@ export function artifactUrl(raw: string, coreUrl: string): URL | null {
   } catch {
     return null;
   }
-  if (url.origin !== new URL(coreUrl).origin || !ARTIFACT_PATH.test(url.pathname)) return null;
+  const id = url.pathname.startsWith(ARTIFACTS) ? url.pathname.slice(ARTIFACTS.length) : '';
+  if (url.origin !== new URL(coreUrl).origin || !isArtifactId(id)) return null;
   if (url.username || url.password) return null;
   return url;
 }
@@ -40,7 +42,6 @@ export function safeFileName(raw: string, fallback = 'spatialforge-export'): str
 }
 
 export interface SaveDeps {
-  coreUrl: string;
   token: string;
   fetch: typeof fetch;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ARTIFACT_ID_PATTERN } from '../ids.js';
 import { endpoint, type EndpointDef } from './endpoint.js';
 import { depthEndpoints } from './depthContract.js';
 import { jobEndpoints } from './jobsContract.js';
@@ -112,7 +113,7 @@ export const contract = {
     description:
       'Authenticate with the API key that created it, or with a signed link from `POST /v1/artifacts/{id}/link` (`sig` and `exp`).',
     auth: 'signed-or-key',
-    params: z.object({ id: z.string().regex(/^art_[0-9a-f]{24}$/, 'must be an artifact id') }),
+    params: z.object({ id: z.string().regex(ARTIFACT_ID_PATTERN, 'must be an artifact id') }),
     query: z.object({
       sig: z.string().max(100).optional(),
       exp: z
@@ -129,7 +130,7 @@ export const contract = {
     tag: 'artifacts',
     summary: 'Create a signed, expiring download link',
     auth: 'key',
-    params: z.object({ id: z.string().regex(/^art_[0-9a-f]{24}$/, 'must be an artifact id') }),
+    params: z.object({ id: z.string().regex(ARTIFACT_ID_PATTERN, 'must be an artifact id') }),
     body: z
       .strictObject({
         ttl_s: z

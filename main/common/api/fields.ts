@@ -7,6 +7,28 @@ export const positiveNumber = (what: string) =>
     .refine(Number.isFinite, `${what} must be a finite number`)
     .refine((v) => v > 0, `${what} must be positive`);
 
+/**
+ * "a,b,c…" (commas, spaces or semicolons) → exactly `count` finite numbers that each pass `ok`;
+ * otherwise a validation error with `message` (or `message(raw)`).
+ */
+export function numberList(
+  count: number,
+  message: string | ((raw: string) => string),
+  ok: (x: number) => boolean = () => true,
+) {
+  return z.string().transform((s, ctx) => {
+    const v = s
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (v.length !== count || v.some((x) => !(Number.isFinite(x) && ok(x)))) {
+      ctx.addIssue({ code: 'custom', message: typeof message === 'string' ? message : message(s) });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
 /** A comma-separated subset of `choices`, deduplicated; unknown names are a validation error. */
 export function outputList<const T extends string>(choices: readonly T[]) {
   return z

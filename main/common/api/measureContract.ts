@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEPTH_MAX_FILE_BYTES, IntrinsicsSchema } from './depthContract.js';
 import { endpoint } from './endpoint.js';
+import { numberList } from './fields.js';
 
 /** Reference objects of known size: width × height in metres, width along the top-left → top-right edge. */
 export const REFERENCE_OBJECTS = {
@@ -10,22 +11,9 @@ export const REFERENCE_OBJECTS = {
 } as const;
 export type ReferenceObject = keyof typeof REFERENCE_OBJECTS;
 
-/** "x,y" (pixels) → [x, y]. */
+/** `count` comma-separated numbers, with a message that names the field and echoes the input. */
 function numbers(count: number, what: string) {
-  return z.string().transform((s, ctx) => {
-    const parts = s
-      .split(/[\s,;]+/)
-      .filter(Boolean)
-      .map(Number);
-    if (parts.length !== count || parts.some((v) => !Number.isFinite(v))) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what}: expected ${count} comma-separated numbers, got "${s.slice(0, 80)}"`,
-      });
-      return z.NEVER;
-    }
-    return parts;
-  });
+  return numberList(count, (s) => `${what}: expected ${count} comma-separated numbers, got "${s.slice(0, 80)}"`);
 }
 const pixel = (what: string) =>
   numbers(2, what)

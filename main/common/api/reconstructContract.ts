@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRefSchema } from './depthContract.js';
 import { endpoint } from './endpoint.js';
-import { checkIntrinsicsFields, positiveNumber } from './fields.js';
+import { checkIntrinsicsFields, numberList, positiveNumber } from './fields.js';
 import { JobSchema } from './jobsContract.js';
 import { REFERENCE_OBJECTS } from './measureContract.js';
 
@@ -39,20 +39,6 @@ const pixel = (what: string) =>
     .string()
     .regex(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, `${what} must be "x,y" in pixels`)
     .transform((s) => s.split(',').map(Number) as [number, number]);
-
-/** "a,b,c…" (commas, spaces or semicolons) → exactly `count` finite numbers that pass `ok`. */
-const numberList = (count: number, message: string, ok: (x: number) => boolean = () => true) =>
-  z.string().transform((s, ctx) => {
-    const v = s
-      .split(/[\s,;]+/)
-      .filter(Boolean)
-      .map(Number);
-    if (v.length !== count || v.some((x) => !(Number.isFinite(x) && ok(x)))) {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    return v;
-  });
 
 export const ReconstructFieldsSchema = z
   .object({
@@ -142,16 +128,21 @@ export interface KnownScale {
   segments: { from: [number, number]; to: [number, number]; length_m: number }[];
 }
 
+/** A known length between two pixels of frame `frame`. */
+export function knownLength(frame: number, from: [number, number], to: [number, number], lengthM: number): KnownScale {
+  return {
+    kind: 'length',
+    frame,
+    label: `the known length of ${lengthM} m`,
+    segments: [{ from, to, length_m: lengthM }],
+  };
+}
+
 /** The known length or rectangle of validated fields, or null. */
 export function knownScaleOf(v: ReconstructFields): KnownScale | null {
   if (v.known_frame === undefined) return null;
   if (v.known_length_m !== undefined && v.known_from && v.known_to)
-    return {
-      kind: 'length',
-      frame: v.known_frame,
-      label: `the known length of ${v.known_length_m} m`,
-      segments: [{ from: v.known_from, to: v.known_to, length_m: v.known_length_m }],
-    };
+    return knownLength(v.known_frame, v.known_from, v.known_to, v.known_length_m);
   if (!v.known_rect || !v.known_rect_corners) return null;
   const [w, h] =
     v.known_rect === 'custom'
